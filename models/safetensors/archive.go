@@ -1,0 +1,246 @@
+package safetensors
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// shard is one opened safetensors file.
+type shard struct {
+	name   string // base name, as errors and Info.File report it
+	data   []byte // the whole file
+	mapped bool   // data is a mapping to unmap on Close (else a heap copy)
+	meta   map[string]string
+}
+
+type located struct {
+	entry
+	shard *shard
+}
+
+// Archive is an opened checkpoint: one file or all shards of an index.
+// Reads may run concurrently; Close must not run alongside them, and slices
+// from Bytes are invalid after Close.
+type Archive struct {
+	shards  []*shard
+	tensors map[string]located
+	names   []string
+	closed  bool
+}
+
+const (
+	singleName = "model.safetensors"
+	indexName  = "model.safetensors.index.json"
+)
+
+// Open takes a .safetensors file, a model.safetensors.index.json, or a folder
+// holding model.safetensors or model.safetensors.index.json (the index wins
+// when both exist).
+func Open(path string) (*Archive, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open checkpoint: %w", err)
+	}
+	if st.IsDir() {
+		idx := filepath.Join(path, indexName)
+		if _, err := os.Stat(idx); err == nil {
+			return openIndex(idx)
+		}
+		single := filepath.Join(path, singleName)
+		if _, err := os.Stat(single); err == nil {
+			return openSingle(single)
+		}
+		return nil, fmt.Errorf("open checkpoint %s: folder has neither %s nor %s", path, indexName, singleName)
+	}
+	if filepath.Ext(path) == ".json" {
+		return openIndex(path)
+	}
+	return openSingle(path)
+}
+
+func openSingle(path string) (*Archive, error) {
+	s, h, err := loadShard(path)
+	if err != nil {
+		return nil, err
+	}
+	a := &Archive{shards: []*shard{s}, tensors: make(map[string]located, len(h.entries))}
+	for name, e := range h.entries {
+		a.tensors[name] = located{e, s}
+	}
+	a.names = slices.Sorted(maps.Keys(a.tensors))
+	return a, nil
+}
+
+// loadShard maps (or, failing that, reads) one file and validates its header.
+func loadShard(path string) (*shard, *header, error) {
+	base := filepath.Base(path)
+	fail := func(err error) (*shard, *header, error) {
+		return nil, nil, fmt.Errorf("load %s: %w", base, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if !st.Mode().IsRegular() {
+		return fail(errors.New("not a regular file"))
+	}
+	size := st.Size()
+	if size < 8 {
+		return fail(fmt.Errorf("file is %d bytes, shorter than the 8-byte header length", size))
+	}
+	if int64(int(size)) != size {
+		return fail(fmt.Errorf("file of %d bytes too large for this platform", size))
+	}
+	s := &shard{name: base}
+	if data, err := mapFile(f, int(size)); err == nil {
+		s.data, s.mapped = data, true
+	} else {
+		// Some filesystems (FUSE, some network mounts) refuse mmap.
+		data := make([]byte, size)
+		if _, err := io.ReadFull(f, data); err != nil {
+			return fail(err)
+		}
+		s.data = data
+	}
+	h, err := parseHeader(s.data)
+	if err != nil {
+		s.release()
+		return fail(err)
+	}
+	s.meta = h.metadata
+	return s, h, nil
+}
+
+func (s *shard) release() error {
+	data, mapped := s.data, s.mapped
+	s.data, s.mapped = nil, false
+	if mapped {
+		return unmapFile(data)
+	}
+	return nil
+}
+
+// Names lists every tensor, sorted.
+func (a *Archive) Names() []string { return slices.Clone(a.names) }
+
+// Info describes the named tensor.
+func (a *Archive) Info(name string) (Info, bool) {
+	t, ok := a.tensors[name]
+	if !ok {
+		return Info{}, false
+	}
+	return Info{Name: name, DType: t.dtype, Shape: slices.Clone(t.shape), File: t.shard.name}, true
+}
+
+func (a *Archive) lookup(name string) (located, error) {
+	if a.closed {
+		return located{}, fmt.Errorf("tensor %s: archive is closed", name)
+	}
+	t, ok := a.tensors[name]
+	if !ok {
+		return located{}, fmt.Errorf("tensor %s: not in the checkpoint", name)
+	}
+	return t, nil
+}
+
+// Bytes is the tensor's raw little-endian data: a read-only view into the
+// mapping (writing to it faults), valid until Close.
+func (a *Archive) Bytes(name string) ([]byte, error) {
+	t, err := a.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.shard.data[t.begin:t.end:t.end], nil
+}
+
+func (a *Archive) typed(name string, want ...DType) (located, []byte, error) {
+	t, err := a.lookup(name)
+	if err != nil {
+		return t, nil, err
+	}
+	if !slices.Contains(want, t.dtype) {
+		return t, nil, fmt.Errorf("load %s: tensor %s: dtype %s, want one of %v", t.shard.name, name, t.dtype, want)
+	}
+	return t, t.shard.data[t.begin:t.end:t.end], nil
+}
+
+// Float32 converts an F32, F16 or BF16 tensor to a new []float32, exactly.
+func (a *Archive) Float32(name string) ([]float32, error) {
+	t, b, err := a.typed(name, F32, F16, BF16)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(b)/t.dtype.Size())
+	switch t.dtype {
+	case F32:
+		decodeF32(out, b)
+	case F16:
+		decodeF16(out, b)
+	case BF16:
+		decodeBF16(out, b)
+	}
+	return out, nil
+}
+
+// Int8 copies an I8 tensor.
+func (a *Archive) Int8(name string) ([]int8, error) {
+	_, b, err := a.typed(name, I8)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int8, len(b))
+	for i, v := range b {
+		out[i] = int8(v)
+	}
+	return out, nil
+}
+
+// Int64 reads an I64 tensor, or an I32 one widened.
+func (a *Archive) Int64(name string) ([]int64, error) {
+	t, b, err := a.typed(name, I64, I32)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(b)/t.dtype.Size())
+	if t.dtype == I64 {
+		decodeI64(out, b)
+	} else {
+		decodeI32(out, b)
+	}
+	return out, nil
+}
+
+// Metadata is the __metadata__ map; for shards, their union (the first shard
+// in name order wins a conflicting key). A copy: the caller may change it.
+func (a *Archive) Metadata() map[string]string {
+	out := map[string]string{}
+	for i := len(a.shards) - 1; i >= 0; i-- {
+		maps.Copy(out, a.shards[i].meta)
+	}
+	return out
+}
+
+// Close unmaps every file. Slices returned by Bytes must not be used after.
+func (a *Archive) Close() error {
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	var errs []error
+	for _, s := range a.shards {
+		if err := s.release(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", s.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,12 @@
+//go:build !unix
+
+package safetensors
+
+import (
+	"errors"
+	"os"
+)
+
+func mapFile(*os.File, int) ([]byte, error) { return nil, errors.New("mmap not available") }
+
+func unmapFile([]byte) error { return nil }
