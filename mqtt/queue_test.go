@@ -1,0 +1,114 @@
+package mqtt
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func msg(topic string) outMsg { return outMsg{topic: topic} }
+
+func capMsg(seq uint64) outMsg {
+	c := Caption{Seq: seq}
+	return outMsg{topic: "caption", caption: &c}
+}
+
+func checkBalance(t *testing.T, q *queue) {
+	t.Helper()
+	enq, pub, drop, pending := q.counts()
+	require.Equal(t, enq, pub+drop+uint64(pending), "enqueued = published + dropped + pending")
+}
+
+func TestQueueDropsOldest(t *testing.T) {
+	q := newQueue(3)
+	for _, s := range []string{"a", "b", "c", "d", "e"} {
+		require.True(t, q.push(msg(s)))
+		checkBalance(t, q)
+	}
+	var got []string
+	for {
+		m, _, ok := q.take()
+		if !ok {
+			break
+		}
+		got = append(got, m.topic)
+		q.finish(m, 0, true)
+	}
+	require.Equal(t, []string{"c", "d", "e"}, got)
+	enq, pub, drop, pending := q.counts()
+	require.Equal(t, [4]uint64{5, 3, 2, 0}, [4]uint64{enq, pub, drop, uint64(pending)})
+}
+
+func TestQueueFailedSendGoesBackFirst(t *testing.T) {
+	q := newQueue(3)
+	q.push(msg("a"))
+	q.push(msg("b"))
+	m, _, ok := q.take()
+	require.True(t, ok)
+	_, _, ok = q.take()
+	require.False(t, ok, "one message in flight at a time")
+	q.finish(m, 0, false)
+	checkBalance(t, q)
+	m, _, _ = q.take()
+	require.Equal(t, "a", m.topic, "a failed message keeps its place")
+
+	// While a is in flight the queue fills; a, the oldest, is then dropped.
+	q.push(msg("c"))
+	q.push(msg("d"))
+	q.finish(m, 0, false)
+	checkBalance(t, q)
+	_, _, drop, pending := q.counts()
+	require.Equal(t, uint64(1), drop)
+	require.Equal(t, 3, pending)
+	m, _, _ = q.take()
+	require.Equal(t, "b", m.topic)
+}
+
+func TestQueuePushFrontAndClose(t *testing.T) {
+	q := newQueue(2)
+	q.push(msg("a"))
+	q.push(msg("b"))
+	require.True(t, q.pushFront(msg("status")))
+	m, _, _ := q.take()
+	require.Equal(t, "status", m.topic)
+	q.finish(m, 0, true)
+	m, _, _ = q.take()
+	require.Equal(t, "b", m.topic, "a was dropped to make room")
+	q.finish(m, 0, true)
+
+	require.True(t, q.pushLast(msg("offline")))
+	require.False(t, q.push(msg("late")))
+	require.False(t, q.pushFront(msg("late")))
+	require.Equal(t, 1, q.abandon())
+	checkBalance(t, q)
+	enq, pub, drop, pending := q.counts()
+	require.Equal(t, [4]uint64{4, 2, 2, 0}, [4]uint64{enq, pub, drop, uint64(pending)})
+}
+
+func TestQueueReportsDroppedCaptions(t *testing.T) {
+	q := newQueue(2)
+	for seq := uint64(1); seq <= 5; seq++ {
+		q.push(capMsg(seq))
+	}
+	q.push(msg("answer")) // drops caption 4; answers do not count as captions
+	m, reported, _ := q.take()
+	require.Equal(t, uint64(5), m.caption.Seq)
+	require.Equal(t, uint64(4), reported)
+	q.finish(m, reported, false) // not sent: still to report
+	m, reported, _ = q.take()
+	require.Equal(t, uint64(4), reported)
+	q.push(capMsg(6))
+	q.push(capMsg(7)) // drops "answer" while 5 is in flight
+	q.finish(m, reported, true)
+	m, reported, _ = q.take()
+	require.Equal(t, uint64(6), m.caption.Seq)
+	require.Equal(t, uint64(0), reported, "reported once")
+	q.push(capMsg(8))
+	q.push(capMsg(9)) // drops 7 while 6 is in flight
+	q.finish(m, reported, true)
+	m, reported, _ = q.take()
+	require.Equal(t, uint64(8), m.caption.Seq)
+	require.Equal(t, uint64(1), reported, "7 was dropped")
+	q.finish(m, reported, true)
+	checkBalance(t, q)
+}

@@ -1,0 +1,274 @@
+package quant
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/models/safetensors"
+)
+
+// Options control WriteCheckpoint.
+type Options struct {
+	LMW8A8     bool  // the language model's linear layers take int8 activations too
+	ShardBytes int64 // largest output shard (default 2 GB)
+	// Progress is called after each tensor with the input bytes done and in total.
+	Progress func(done, total int64)
+	// Verify, when set, is run on the finished temporary folder before it is renamed to
+	// the output (the CLI loads the model with it).
+	Verify func(dir string) error
+}
+
+// Report says what WriteCheckpoint did.
+type Report struct {
+	Tensors, Quantized int
+	BytesIn, BytesOut  int64 // tensor data bytes
+}
+
+// WriteCheckpoint reads the checkpoint folder in and writes an int8 copy to out. It
+// writes into a temporary folder beside out, checks the result, and renames it to out
+// only when complete: out never holds a half-written checkpoint.
+func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Report, err error) {
+	if opts.ShardBytes <= 0 {
+		opts.ShardBytes = 2 << 30
+	}
+	if _, err := os.Stat(out); err == nil {
+		return rep, fmt.Errorf("output %s already exists: remove it or choose another folder", out)
+	}
+	rawCfg, err := os.ReadFile(filepath.Join(in, "config.json"))
+	if err != nil {
+		return rep, fmt.Errorf("checkpoint %s: %w", in, err)
+	}
+	cfg, err := hfconfig.Load(in)
+	if err != nil {
+		return rep, fmt.Errorf("checkpoint %s: %w", in, err)
+	}
+	if cfg.Quantization != nil {
+		return rep, fmt.Errorf("checkpoint %s is already quantized (%s)", in, cfg.Quantization.Method)
+	}
+	arc, err := safetensors.Open(in)
+	if err != nil {
+		return rep, fmt.Errorf("checkpoint %s: %w", in, err)
+	}
+	defer arc.Close()
+
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(out)), 0o755); err != nil {
+		return rep, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), filepath.Base(out)+".partial-")
+	if err != nil {
+		return rep, err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+
+	names := arc.Names()
+	var total int64
+	for _, n := range names {
+		info, _ := arc.Info(n)
+		total += int64(info.NumElements() * info.DType.Size())
+	}
+	rep.BytesIn = total
+	var (
+		shard      []safetensors.Tensor
+		shardBytes int64
+		shardNames [][]string
+		done       int64
+	)
+	flush := func() error {
+		if len(shard) == 0 {
+			return nil
+		}
+		path := filepath.Join(tmp, fmt.Sprintf("shard-%05d.safetensors", len(shardNames)))
+		if err := safetensors.WriteFile(path, shard, map[string]string{"format": "pt"}); err != nil {
+			return err
+		}
+		var ns []string
+		for _, t := range shard {
+			ns = append(ns, t.Name)
+		}
+		shardNames = append(shardNames, ns)
+		shard, shardBytes = nil, 0
+		return nil
+	}
+	add := func(t safetensors.Tensor) error {
+		shard = append(shard, t)
+		shardBytes += int64(len(t.Data))
+		rep.BytesOut += int64(len(t.Data))
+		if shardBytes >= opts.ShardBytes {
+			return flush()
+		}
+		return nil
+	}
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		info, _ := arc.Info(n)
+		rep.Tensors++
+		role := RoleOf(n, info.Shape, opts.LMW8A8)
+		if role == Keep || (info.DType != safetensors.F32 && info.DType != safetensors.F16 && info.DType != safetensors.BF16) {
+			data, err := arc.Bytes(n)
+			if err != nil {
+				return rep, fmt.Errorf("tensor %s: %w", n, err)
+			}
+			if err := add(safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape, Data: slices.Clone(data)}); err != nil {
+				return rep, err
+			}
+		} else {
+			w, err := arc.Float32(n)
+			if err != nil {
+				return rep, fmt.Errorf("tensor %s: %w", n, err)
+			}
+			q, scales := QuantizeRows(w, info.Shape[0], info.Shape[1])
+			rep.Quantized++
+			scaleName := strings.TrimSuffix(n, ".weight") + ".weight_scale"
+			if err := add(safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape, Data: safetensors.I8Bytes(q)}); err != nil {
+				return rep, err
+			}
+			if err := add(safetensors.Tensor{Name: scaleName, DType: safetensors.F32, Shape: []int{info.Shape[0]}, Data: safetensors.F32Bytes(scales)}); err != nil {
+				return rep, err
+			}
+		}
+		done += int64(info.NumElements() * info.DType.Size())
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+	}
+	if err := flush(); err != nil {
+		return rep, err
+	}
+	if err := nameShards(tmp, shardNames); err != nil {
+		return rep, err
+	}
+	q := hfconfig.QuantizationConfig{Method: hfconfig.MethodEdgeInt8, Bits: 8, Scheme: hfconfig.SchemeSymmetricChan,
+		WeightOnly: WeightOnlyPrefixes, W8A8: W8A8Prefixes}
+	if opts.LMW8A8 {
+		q.WeightOnly = nil
+		q.W8A8 = append(slices.Clone(W8A8Prefixes), WeightOnlyPrefixes...)
+	}
+	newCfg, err := hfconfig.WithQuantization(rawCfg, q)
+	if err != nil {
+		return rep, err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "config.json"), newCfg, 0o644); err != nil {
+		return rep, err
+	}
+	if err := copyOtherFiles(in, tmp); err != nil {
+		return rep, err
+	}
+	if err := verify(tmp, arc); err != nil {
+		return rep, fmt.Errorf("verify %s: %w", tmp, err)
+	}
+	if opts.Verify != nil {
+		if err := opts.Verify(tmp); err != nil {
+			return rep, fmt.Errorf("verify the written checkpoint: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// nameShards renames the shards to the hub's model-0000i-of-0000n names (or a single
+// model.safetensors) and writes the index.
+func nameShards(dir string, shards [][]string) error {
+	if len(shards) == 1 {
+		return os.Rename(filepath.Join(dir, "shard-00000.safetensors"), filepath.Join(dir, "model.safetensors"))
+	}
+	index := struct {
+		Metadata  map[string]any    `json:"metadata"`
+		WeightMap map[string]string `json:"weight_map"`
+	}{Metadata: map[string]any{}, WeightMap: map[string]string{}}
+	var size int64
+	for i, names := range shards {
+		final := fmt.Sprintf("model-%05d-of-%05d.safetensors", i+1, len(shards))
+		if err := os.Rename(filepath.Join(dir, fmt.Sprintf("shard-%05d.safetensors", i)), filepath.Join(dir, final)); err != nil {
+			return err
+		}
+		if st, err := os.Stat(filepath.Join(dir, final)); err == nil {
+			size += st.Size()
+		}
+		for _, n := range names {
+			index.WeightMap[n] = final
+		}
+	}
+	index.Metadata["total_size"] = size
+	data, err := json.MarshalIndent(index, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), append(data, '\n'), 0o644)
+}
+
+// copyOtherFiles copies the tokenizer, processor and generation files.
+func copyOtherFiles(from, to string) error {
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || n == "config.json" || strings.HasSuffix(n, ".safetensors") || n == "model.safetensors.index.json" {
+			continue
+		}
+		if err := copyFile(filepath.Join(from, n), filepath.Join(to, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// verify reopens the written folder and checks every input tensor is there with its
+// shape, and every int8 weight has its scales.
+func verify(dir string, in *safetensors.Archive) error {
+	out, err := safetensors.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	var errs []error
+	for _, n := range in.Names() {
+		want, _ := in.Info(n)
+		got, ok := out.Info(n)
+		if !ok || !slices.Equal(want.Shape, got.Shape) {
+			errs = append(errs, fmt.Errorf("tensor %s missing or reshaped", n))
+			continue
+		}
+		if got.DType == safetensors.I8 {
+			s, ok := out.Info(strings.TrimSuffix(n, ".weight") + ".weight_scale")
+			if !ok || !slices.Equal(s.Shape, want.Shape[:1]) {
+				errs = append(errs, fmt.Errorf("tensor %s has no scales of shape [%d]", n, want.Shape[0]))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
