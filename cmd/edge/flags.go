@@ -1,0 +1,135 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/edgevlm/edge/models/blip2"
+	"github.com/edgevlm/edge/models/shapes"
+	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/cpu"
+)
+
+// newFlags makes a command's flag set whose --help prints usage (synopsis and examples)
+// and the flags.
+func newFlags(e env, c command) *flag.FlagSet {
+	fs := flag.NewFlagSet("edge "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		w := e.stdout
+		fmt.Fprintf(w, "%s\n\n%s\n\nFlags:\n", c.summary, strings.TrimSpace(c.usage))
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse accepts flags before and after positional arguments ("edge ask IMG 'q?' --json").
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// modelFlags are the flags of every command that loads a model.
+type modelFlags struct {
+	model   string
+	device  string
+	threads int
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.model, "model", "", "BLIP-2 checkpoint folder as on the Hugging Face hub (default: the embedded shapes model)")
+	fs.StringVar(&m.device, "device", "cpu", "where to run: cpu or cuda")
+	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
+}
+
+func (m *modelFlags) backend(e env) (runtime.Backend, error) {
+	switch m.device {
+	case "cpu", "":
+		return cpu.New(m.threads), nil
+	case "cuda":
+		fmt.Fprintln(e.stderr, "edge: the CUDA backend is not available in this build; running on the CPU")
+		return cpu.New(m.threads), nil
+	default:
+		return nil, usagef("unknown --device %q: use cpu or cuda", m.device)
+	}
+}
+
+func (m *modelFlags) load(e env) (*blip2.Model, error) {
+	dir := m.model
+	if dir == "" {
+		d, err := shapes.Dir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	} else if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("--model %s: no such folder; give a BLIP-2 checkpoint folder (config.json, *.safetensors, tokenizer.json) or leave --model out for the embedded shapes model", dir)
+	}
+	be, err := m.backend(e)
+	if err != nil {
+		return nil, err
+	}
+	return blip2.Load(dir, blip2.Options{Backend: be})
+}
+
+// genFlags are the generation flags of caption, ask, chat, describe and run.
+type genFlags struct {
+	maxNew, minNew, beams, topK int
+	temperature, topP, repPen   float64
+	sample                      bool
+	seed                        uint64
+}
+
+func (g *genFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&g.maxNew, "max-new-tokens", 30, "most tokens to generate")
+	fs.IntVar(&g.minNew, "min-new-tokens", 0, "fewest tokens to generate before the end token may be chosen")
+	fs.IntVar(&g.beams, "beams", 1, "beam search with this many beams (1: greedy)")
+	fs.Float64Var(&g.temperature, "temperature", 0, "sample with this temperature (0: no sampling)")
+	fs.Float64Var(&g.topP, "top-p", 1, "sample only from the smallest set of tokens with this much probability")
+	fs.IntVar(&g.topK, "top-k", 0, "sample only from the k most likely tokens (0: all)")
+	fs.Uint64Var(&g.seed, "seed", 0, "random seed for sampling")
+	fs.Float64Var(&g.repPen, "repetition-penalty", 1, "penalise tokens already in the text (1: off)")
+}
+
+func (g *genFlags) options(m *blip2.Model) (runtime.GenerateOptions, error) {
+	o := m.DefaultGenerateOptions()
+	if g.maxNew < 1 {
+		return o, usagef("--max-new-tokens must be at least 1")
+	}
+	if g.beams < 1 {
+		return o, usagef("--beams must be at least 1")
+	}
+	if g.temperature < 0 || g.topP <= 0 || g.topP > 1 || g.topK < 0 || g.repPen <= 0 {
+		return o, usagef("--temperature ≥ 0, 0 < --top-p ≤ 1, --top-k ≥ 0 and --repetition-penalty > 0")
+	}
+	o.MaxNewTokens, o.MinNewTokens, o.NumBeams = g.maxNew, g.minNew, g.beams
+	o.DoSample = g.temperature > 0 || g.topP < 1 || g.topK > 0
+	if g.temperature > 0 {
+		o.Temperature = g.temperature
+	}
+	o.TopP, o.TopK, o.Seed, o.RepetitionPenalty = g.topP, g.topK, g.seed, g.repPen
+	return o, nil
+}

@@ -1,0 +1,288 @@
+// Package blip2 is BLIP-2 (transformers' Blip2ForConditionalGeneration): the image path
+// (ViT → Q-Former → projection) and how its output enters the language model.
+package blip2
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/models/opt"
+	"github.com/edgevlm/edge/models/preprocess"
+	"github.com/edgevlm/edge/models/safetensors"
+	"github.com/edgevlm/edge/models/t5"
+	"github.com/edgevlm/edge/models/tokenizer"
+	"github.com/edgevlm/edge/models/weights"
+	"github.com/edgevlm/edge/quant"
+	"github.com/edgevlm/edge/runtime"
+)
+
+// Model is a loaded BLIP-2 checkpoint.
+type Model struct {
+	Dir        string
+	Config     *hfconfig.Config
+	Preprocess preprocess.Config
+	Tokenizer  *tokenizer.Tokenizer
+	Backend    runtime.Backend
+	Vision     *VisionModel
+	QFormer    *QFormer
+	Projection runtime.Linear // [lmEmbed, qformerHidden]
+	LM         runtime.LanguageModel
+	// WeightBytes is the storage of every bound tensor as the runtime holds it.
+	WeightBytes int64
+	archive     *safetensors.Archive
+}
+
+// Options say how to run a model.
+type Options struct {
+	Backend runtime.Backend // required
+	// NoCache makes the language model recompute every step (a check of the cache).
+	NoCache bool
+	// ContextLength overrides the language model's context (0: the model's own; T5
+	// has none of its own and gets 512).
+	ContextLength int
+	// Int8 quantizes the float weights while loading, as `edge quantize` would write them
+	// (W8A8 for the vision encoder and Q-Former, weight-only for the language model).
+	Int8 bool
+	// LMW8A8 also runs the language model's linear layers with int8 activations.
+	LMW8A8 bool
+}
+
+// archiveStore adapts a safetensors archive to the binder.
+type archiveStore struct{ a *safetensors.Archive }
+
+func (s archiveStore) Lookup(name string) ([]int, string, bool) {
+	info, ok := s.a.Info(name)
+	if !ok {
+		return nil, "", false
+	}
+	return info.Shape, string(info.DType), true
+}
+func (s archiveStore) Float32(name string) ([]float32, error) { return s.a.Float32(name) }
+func (s archiveStore) Int8(name string) ([]int8, error)       { return s.a.Int8(name) }
+
+// lmEmbedDim is the width of the language model's input embeddings, which the
+// projection must produce.
+func lmEmbedDim(c hfconfig.TextConfig) int {
+	if c.ModelType == "t5" {
+		return c.DModel
+	}
+	if c.WordEmbedProjDim != 0 {
+		return c.WordEmbedProjDim
+	}
+	return c.HiddenSize
+}
+
+// bind declares every tensor of the model; with a nil store it is a dry run.
+func bind(b *weights.Binder, cfg *hfconfig.Config, opts Options) *Model {
+	m := &Model{Config: cfg, Backend: opts.Backend}
+	m.Vision = bindVision(b, cfg.Vision)
+	m.QFormer = bindQFormer(b, cfg.QFormer, cfg.NumQueryTokens, cfg.Vision.HiddenSize)
+	m.Projection = b.Linear("language_projection", lmEmbedDim(cfg.Text), cfg.QFormer.HiddenSize, true)
+	switch cfg.Text.ModelType {
+	case "t5":
+		m.LM = t5.Bind(b, "language_model.", cfg.Text, opts.Backend, t5.Options{NoCache: opts.NoCache, ContextLength: opts.ContextLength})
+	default:
+		m.LM = opt.Bind(b, "language_model.", cfg.Text, opts.Backend, opt.Options{NoCache: opts.NoCache})
+	}
+	return m
+}
+
+// ExpectedTensors lists every tensor (name and shape) a checkpoint with this config must
+// hold, in binding order, without reading any weights.
+func ExpectedTensors(cfg *hfconfig.Config) []weights.Spec {
+	b := weights.NewBinder(nil)
+	bind(b, cfg, Options{})
+	return b.Specs()
+}
+
+// quantization tells the binder which int8 layers also quantize activations, and what
+// to quantize on load.
+func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
+	w8a8 := quant.W8A8Prefixes
+	if cfg.Quantization != nil {
+		w8a8 = cfg.Quantization.W8A8
+	}
+	q := weights.Quantization{
+		W8A8: func(name string) bool {
+			for _, p := range w8a8 {
+				if strings.HasPrefix(name, p) {
+					return true
+				}
+			}
+			return opts.LMW8A8 && strings.HasPrefix(name, "language_model.") && quant.RoleOf(name, []int{1, 1}, true) == quant.W8A8
+		},
+		Quantize: quant.QuantizeRows,
+	}
+	if opts.Int8 {
+		q.OnLoad = func(name string, shape []int) bool { return quant.RoleOf(name, shape, opts.LMW8A8) != quant.Keep }
+	}
+	return q
+}
+
+// Load reads a BLIP-2 checkpoint folder as the Hugging Face hub lays it out.
+func Load(dir string, opts Options) (*Model, error) {
+	if opts.Backend == nil {
+		return nil, errors.New("blip2: no backend given")
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("model %s is a file: give the folder holding config.json and the safetensors", dir)
+	}
+	cfg, err := hfconfig.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	pre, err := preprocess.LoadConfig(dir)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	tok, err := tokenizer.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	arc, err := safetensors.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	b := weights.NewBinder(archiveStore{arc})
+	b.SetQuantization(quantization(cfg, opts))
+	m := bind(b, cfg, opts)
+	if err := b.Err(); err != nil {
+		arc.Close()
+		return nil, fmt.Errorf("model %s: %w", filepath.Base(dir), err)
+	}
+	if pre.Height != cfg.Vision.ImageSize || pre.Width != cfg.Vision.ImageSize {
+		arc.Close()
+		return nil, fmt.Errorf("model %s: preprocessor size %dx%d does not match the vision image_size %d", dir, pre.Width, pre.Height, cfg.Vision.ImageSize)
+	}
+	m.Dir, m.Preprocess, m.Tokenizer, m.archive, m.WeightBytes = dir, pre, tok, arc, b.Bytes()
+	return m, nil
+}
+
+// Close releases the checkpoint's memory mapping. Float weights were copied out of it,
+// so this only matters for long-running processes that reload models.
+func (m *Model) Close() error {
+	if m.archive == nil {
+		return nil
+	}
+	return m.archive.Close()
+}
+
+// ImageFeatures are the image path's named intermediates.
+type ImageFeatures struct {
+	Vision  *runtime.Tensor // [patches+1, visionHidden], after post_layernorm
+	QFormer *runtime.Tensor // [numQuery, qformerHidden]
+	Prefix  *runtime.Tensor // [numQuery, lmEmbed]: the language_projection output
+}
+
+// PixelValues preprocesses an image exactly as the checkpoint's processor does.
+func (m *Model) PixelValues(img image.Image) ([]float32, error) {
+	return preprocess.Apply(img, m.Preprocess)
+}
+
+// EncodePixels runs the image path on preprocessed pixel values [3, size, size].
+func (m *Model) EncodePixels(pixels []float32) (*ImageFeatures, error) {
+	v, err := m.Vision.Forward(m.Backend, pixels)
+	if err != nil {
+		return nil, err
+	}
+	q := m.QFormer.Forward(m.Backend, v)
+	return &ImageFeatures{Vision: v, QFormer: q, Prefix: m.Backend.Linear(q, m.Projection)}, nil
+}
+
+// InputIDs tokenises prompt the way Blip2Processor does: with the image token repeated
+// num_query_tokens times in front (current layout), or the text alone (older layout,
+// where the image prefix is concatenated in front of the embeddings).
+func (m *Model) InputIDs(prompt string) ([]int, error) {
+	text, err := m.Tokenizer.Encode(prompt, true)
+	if err != nil {
+		return nil, fmt.Errorf("tokenize prompt: %w", err)
+	}
+	if m.Config.ImageTokenIndex < 0 {
+		return text, nil
+	}
+	ids := make([]int, 0, m.Config.NumQueryTokens+len(text))
+	for i := 0; i < m.Config.NumQueryTokens; i++ {
+		ids = append(ids, m.Config.ImageTokenIndex)
+	}
+	return append(ids, text...), nil
+}
+
+// InputEmbeddings builds the language model's input: the image prefix in place of the
+// image tokens (masked_scatter in transformers), or in front of the text (older layout).
+// Both give the same rows: prefix, then the prompt.
+func (m *Model) InputEmbeddings(prefix *runtime.Tensor, ids []int) (*runtime.Tensor, error) {
+	emb, err := m.LM.Embed(ids)
+	if err != nil {
+		return nil, err
+	}
+	if m.Config.ImageTokenIndex < 0 {
+		return runtime.ConcatRows(prefix, emb), nil
+	}
+	next := 0
+	for i, id := range ids {
+		if id != m.Config.ImageTokenIndex {
+			continue
+		}
+		if next >= prefix.Rows() {
+			return nil, fmt.Errorf("blip2: the prompt has more image tokens than the %d image embeddings", prefix.Rows())
+		}
+		copy(emb.Row(i), prefix.Row(next))
+		next++
+	}
+	if next != prefix.Rows() {
+		return nil, fmt.Errorf("blip2: the prompt has %d image tokens for %d image embeddings", next, prefix.Rows())
+	}
+	return emb, nil
+}
+
+// PartParams is the parameter count of one part of the model.
+type PartParams struct {
+	Name   string
+	Params int64
+}
+
+// ParameterCounts counts the parameters of the vision model, Q-Former, projection and
+// language model from the tensors the config implies.
+func ParameterCounts(cfg *hfconfig.Config) []PartParams {
+	parts := []PartParams{{"vision", 0}, {"qformer", 0}, {"projection", 0}, {"language model", 0}}
+	for _, s := range ExpectedTensors(cfg) {
+		n := int64(1)
+		for _, d := range s.Shape {
+			n *= int64(d)
+		}
+		switch {
+		case strings.HasPrefix(s.Name, "vision_model."):
+			parts[0].Params += n
+		case strings.HasPrefix(s.Name, "qformer.") || s.Name == "query_tokens":
+			parts[1].Params += n
+		case strings.HasPrefix(s.Name, "language_projection."):
+			parts[2].Params += n
+		default:
+			parts[3].Params += n
+		}
+	}
+	return parts
+}
+
+// StoredDTypes counts the checkpoint's tensors by stored dtype.
+func (m *Model) StoredDTypes() map[string]int {
+	out := map[string]int{}
+	if m.archive == nil {
+		return out
+	}
+	for _, n := range m.archive.Names() {
+		if info, ok := m.archive.Info(n); ok {
+			out[string(info.DType)]++
+		}
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+// Package opt is the OPT decoder-only language model as BLIP-2 uses it
+// (transformers' OPTForCausalLM): pre-LN or post-LN layers, learned positions with an
+// offset of 2, optional project_in/project_out, and a head tied to the token embeddings.
+package opt
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/models/weights"
+	"github.com/edgevlm/edge/runtime"
+)
+
+// positionOffset is OPT's learned-position quirk: row pos+2 holds position pos.
+const positionOffset = 2
+
+const layerNormEps = 1e-5 // nn.LayerNorm's default, which OPT uses
+
+type norm struct{ weight, bias []float32 } // [hidden] each; nil without affine
+
+type layer struct {
+	attnNorm       norm
+	q, k, v, o     runtime.Linear // [hidden, hidden]
+	ffnNorm        norm
+	fc1            runtime.Linear // [ffn, hidden]
+	fc2            runtime.Linear // [hidden, ffn]
+	heads, headDim int
+}
+
+// Model is an OPT decoder bound to its weights.
+type Model struct {
+	be             runtime.Backend
+	cfg            hfconfig.TextConfig
+	embedTokens    *runtime.Weight // [vocab, wordEmbedProjDim]; int8 rows in a quantized checkpoint
+	embedPositions []float32       // [maxPositions+2, hidden]
+	projectIn      *runtime.Linear
+	projectOut     *runtime.Linear
+	layers         []layer
+	finalNorm      *norm
+	lmHead         runtime.Linear // [vocab, wordEmbedProjDim], tied to embedTokens unless stored
+	noCache        bool
+}
+
+// Options change how the model runs, not what it computes.
+type Options struct {
+	// NoCache recomputes the whole sequence at every step instead of using the KV cache
+	// (slow; it checks the cache against a plain forward pass).
+	NoCache bool
+}
+
+// Bind declares every tensor of an OPT decoder under prefix (for BLIP-2,
+// "language_model.") and binds it. On a dry run (nil store) the weights are nil.
+func Bind(b *weights.Binder, prefix string, cfg hfconfig.TextConfig, be runtime.Backend, opts Options) *Model {
+	d, v, e := cfg.HiddenSize, cfg.VocabSize, cfg.WordEmbedProjDim
+	if e == 0 {
+		e = d
+	}
+	p := prefix + "model.decoder."
+	m := &Model{be: be, cfg: cfg, noCache: opts.NoCache}
+	m.embedTokens = b.Embedding(p+"embed_tokens.weight", v, e)
+	m.embedPositions = b.Tensor(p+"embed_positions.weight", cfg.MaxPositionEmbeddings+positionOffset, d)
+	if e != d {
+		in := b.Linear(p+"project_in", d, e, false)
+		out := b.Linear(p+"project_out", e, d, false)
+		m.projectIn, m.projectOut = &in, &out
+	}
+	bindNorm := func(name string) norm {
+		if !cfg.LayerNormElementwiseAffine {
+			return norm{}
+		}
+		return norm{b.Tensor(name+".weight", d), b.Tensor(name+".bias", d)}
+	}
+	heads := cfg.NumAttentionHeads
+	for i := 0; i < cfg.NumHiddenLayers; i++ {
+		lp := fmt.Sprintf("%slayers.%d.", p, i)
+		l := layer{heads: heads, headDim: d / heads}
+		l.q = b.Linear(lp+"self_attn.q_proj", d, d, cfg.EnableBias)
+		l.k = b.Linear(lp+"self_attn.k_proj", d, d, cfg.EnableBias)
+		l.v = b.Linear(lp+"self_attn.v_proj", d, d, cfg.EnableBias)
+		l.o = b.Linear(lp+"self_attn.out_proj", d, d, cfg.EnableBias)
+		l.attnNorm = bindNorm(lp + "self_attn_layer_norm")
+		l.fc1 = b.Linear(lp+"fc1", cfg.FFNDim, d, cfg.EnableBias)
+		l.fc2 = b.Linear(lp+"fc2", d, cfg.FFNDim, cfg.EnableBias)
+		l.ffnNorm = bindNorm(lp + "final_layer_norm")
+		m.layers = append(m.layers, l)
+	}
+	if cfg.DoLayerNormBefore && !cfg.RemoveFinalLayerNorm {
+		n := bindNorm(p + "final_layer_norm")
+		m.finalNorm = &n
+	}
+	// The head is tied to the token embeddings; a checkpoint that stores its own
+	// lm_head (or a quantized copy of it) is used as stored.
+	if b.Has(prefix + "lm_head.weight") {
+		m.lmHead = b.Linear(prefix+"lm_head", v, e, false)
+	} else {
+		m.lmHead = runtime.Linear{W: m.embedTokens}
+	}
+	return m
+}
+
+// VocabSize is the number of logits per position.
+func (m *Model) VocabSize() int { return m.cfg.VocabSize }
+
+// ContextLength is the number of learned positions.
+func (m *Model) ContextLength() int { return m.cfg.MaxPositionEmbeddings }
+
+// Embed gathers token embeddings (before project_in).
+func (m *Model) Embed(ids []int) (*runtime.Tensor, error) {
+	e := m.lmHead.W.In
+	out := runtime.NewTensor(len(ids), e)
+	for i, id := range ids {
+		if id < 0 || id >= m.cfg.VocabSize {
+			return nil, fmt.Errorf("opt: token id %d outside the vocabulary of %d", id, m.cfg.VocabSize)
+		}
+		m.embedTokens.RowTo(id, out.Row(i))
+	}
+	return out, nil
+}
+
+func (m *Model) layerNorm(x *runtime.Tensor, n norm) *runtime.Tensor {
+	return m.be.LayerNorm(x, n.weight, n.bias, layerNormEps)
+}
+
+// forward runs embeds (already embedded tokens) at positions start.. through the
+// decoder, appending to cache, and returns the hidden states after the final norm.
+func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache) (*runtime.Tensor, error) {
+	be := m.be
+	start, n := cache.Len(), embeds.Rows()
+	if start+n > m.cfg.MaxPositionEmbeddings {
+		return nil, fmt.Errorf("opt: %d positions exceed the model's context of %d", start+n, m.cfg.MaxPositionEmbeddings)
+	}
+	x := embeds
+	if m.projectIn != nil {
+		x = be.Linear(x, *m.projectIn)
+	} else {
+		x = x.Clone()
+	}
+	d := m.cfg.HiddenSize
+	for i := 0; i < n; i++ {
+		pos := m.embedPositions[(start+i+positionOffset)*d : (start+i+positionOffset+1)*d]
+		row := x.Row(i)
+		for j := range row {
+			row[j] += pos[j]
+		}
+	}
+	preLN := m.cfg.DoLayerNormBefore
+	for li := range m.layers {
+		l := &m.layers[li]
+		residual := x
+		h := x
+		if preLN {
+			h = m.layerNorm(h, l.attnNorm)
+		}
+		q, k, v := be.Linear(h, l.q), be.Linear(h, l.k), be.Linear(h, l.v)
+		keys, values := cache.Append(li, k, v)
+		ctx := be.Attention(q, keys, values, runtime.AttentionParams{
+			Heads: l.heads, HeadDim: l.headDim, Scale: float32(1 / math.Sqrt(float64(l.headDim))),
+			Causal: true, QueryOffset: start,
+		})
+		h = be.Linear(ctx, l.o)
+		be.AddInPlace(h, residual)
+		if !preLN {
+			h = m.layerNorm(h, l.attnNorm)
+		}
+		residual = h
+		f := h
+		if preLN {
+			f = m.layerNorm(f, l.ffnNorm)
+		}
+		f = be.Linear(f, l.fc1)
+		be.Activate(f, activation(m.cfg.ActivationFunction))
+		f = be.Linear(f, l.fc2)
+		be.AddInPlace(f, residual)
+		if !preLN {
+			f = m.layerNorm(f, l.ffnNorm)
+		}
+		x = f
+	}
+	if m.finalNorm != nil {
+		x = m.layerNorm(x, *m.finalNorm)
+	}
+	if m.projectOut != nil {
+		x = be.Linear(x, *m.projectOut)
+	}
+	return x, nil
+}
+
+func activation(name string) runtime.Activation {
+	switch name {
+	case "gelu":
+		return runtime.ActGELU
+	case "gelu_new", "gelu_pytorch_tanh":
+		return runtime.ActGELUTanh
+	default:
+		return runtime.ActReLU
+	}
+}
+
+// Start runs the prompt embeddings and returns the state for the first new token.
+func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
+	cache := runtime.NewKVCache(len(m.layers), m.cfg.HiddenSize, embeds.Rows()+32)
+	h, err := m.forward(embeds, cache)
+	if err != nil {
+		return nil, nil, err
+	}
+	var all *runtime.Tensor
+	if allLogits {
+		all = m.be.Linear(h, m.lmHead)
+	}
+	last := h.RowSlice(h.Rows()-1, h.Rows())
+	s := &sequence{m: m, cache: cache, logits: m.be.Linear(last, m.lmHead).Data}
+	if m.noCache {
+		s.embeds = embeds.Clone()
+	}
+	return s, all, nil
+}
+
+type sequence struct {
+	m      *Model
+	cache  *runtime.KVCache
+	logits []float32
+	embeds *runtime.Tensor // the whole input so far, only without the cache
+}
+
+func (s *sequence) Logits() []float32 { return s.logits }
+func (s *sequence) Len() int          { return s.cache.Len() }
+
+func (s *sequence) Feed(token int) error {
+	e, err := s.m.Embed([]int{token})
+	if err != nil {
+		return err
+	}
+	if s.embeds != nil {
+		s.embeds = runtime.ConcatRows(s.embeds, e)
+		s.cache = runtime.NewKVCache(len(s.m.layers), s.m.cfg.HiddenSize, s.embeds.Rows())
+		e = s.embeds
+	}
+	h, err := s.m.forward(e, s.cache)
+	if err != nil {
+		return err
+	}
+	s.logits = s.m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), s.m.lmHead).Data
+	return nil
+}
+
+func (s *sequence) Clone() runtime.Sequence {
+	c := &sequence{m: s.m, cache: s.cache.Clone(), logits: append([]float32(nil), s.logits...)}
+	if s.embeds != nil {
+		c.embeds = s.embeds.Clone()
+	}
+	return c
+}

@@ -1,0 +1,335 @@
+// Package t5 is the (Flan-)T5 encoder-decoder as BLIP-2 uses it (transformers'
+// T5ForConditionalGeneration): RMS norms, relative position buckets shared by every layer
+// of a stack, no 1/√d attention scaling, plain or gated feed-forward, and a stored or
+// shared output head.
+package t5
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/models/weights"
+	"github.com/edgevlm/edge/runtime"
+)
+
+type attention struct {
+	q, k, v, o runtime.Linear // q,k,v [inner, d_model]; o [d_model, inner]
+}
+
+type feedForward struct {
+	gated   bool
+	wi, wi1 runtime.Linear // wi (or wi_0) [d_ff, d_model]; wi_1 [d_ff, d_model] when gated
+	wo      runtime.Linear // [d_model, d_ff]
+	act     runtime.Activation
+}
+
+type block struct {
+	self      attention
+	selfNorm  []float32 // [d_model]
+	cross     *attention
+	crossNorm []float32
+	ff        feedForward
+	ffNorm    []float32
+}
+
+// Model is a T5 encoder-decoder bound to its weights.
+type Model struct {
+	be             runtime.Backend
+	cfg            hfconfig.TextConfig
+	shared         *runtime.Weight // [vocab, d_model]; int8 rows in a quantized checkpoint
+	encoder        []block
+	decoder        []block
+	encRelBias     []float32 // [buckets, heads]
+	decRelBias     []float32
+	encFinal       []float32
+	decFinal       []float32
+	lmHead         runtime.Linear // [vocab, d_model]
+	scaleOutputs   bool
+	heads, headDim int
+	noCache        bool
+	maxContext     int
+}
+
+// Options change how the model runs, not what it computes.
+type Options struct {
+	NoCache bool // recompute the decoder from scratch at every step
+	// ContextLength bounds encoder input plus decoder output (T5 has no learned
+	// positions; BLIP-2 chat keeps 512).
+	ContextLength int
+}
+
+// Bind declares and binds every tensor of a T5 model under prefix ("language_model.").
+func Bind(b *weights.Binder, prefix string, cfg hfconfig.TextConfig, be runtime.Backend, opts Options) *Model {
+	d, inner := cfg.DModel, cfg.NumHeads*cfg.DKV
+	m := &Model{be: be, cfg: cfg, heads: cfg.NumHeads, headDim: cfg.DKV, noCache: opts.NoCache,
+		scaleOutputs: cfg.ScaleDecoderOutputs, maxContext: opts.ContextLength}
+	if m.maxContext == 0 {
+		m.maxContext = 512
+	}
+	m.shared = b.Embedding(prefix+"shared.weight", cfg.VocabSize, d)
+	act := activation(cfg.DenseActFn)
+	bindAttn := func(p string) attention {
+		return attention{
+			q: b.Linear(p+".q", inner, d, false), k: b.Linear(p+".k", inner, d, false),
+			v: b.Linear(p+".v", inner, d, false), o: b.Linear(p+".o", d, inner, false),
+		}
+	}
+	bindFF := func(p string) feedForward {
+		ff := feedForward{gated: cfg.IsGatedAct, act: act}
+		if ff.gated {
+			ff.wi = b.Linear(p+".wi_0", cfg.DFF, d, false)
+			ff.wi1 = b.Linear(p+".wi_1", cfg.DFF, d, false)
+		} else {
+			ff.wi = b.Linear(p+".wi", cfg.DFF, d, false)
+		}
+		ff.wo = b.Linear(p+".wo", d, cfg.DFF, false)
+		return ff
+	}
+	buckets := cfg.RelativeAttentionNumBuckets
+	for i := 0; i < cfg.NumLayers; i++ {
+		p := fmt.Sprintf("%sencoder.block.%d.layer.", prefix, i)
+		blk := block{self: bindAttn(p + "0.SelfAttention"), selfNorm: b.Tensor(p+"0.layer_norm.weight", d)}
+		if i == 0 {
+			m.encRelBias = b.Tensor(p+"0.SelfAttention.relative_attention_bias.weight", buckets, cfg.NumHeads)
+		}
+		blk.ff = bindFF(p + "1.DenseReluDense")
+		blk.ffNorm = b.Tensor(p+"1.layer_norm.weight", d)
+		m.encoder = append(m.encoder, blk)
+	}
+	m.encFinal = b.Tensor(prefix+"encoder.final_layer_norm.weight", d)
+	for i := 0; i < cfg.NumDecoderLayers; i++ {
+		p := fmt.Sprintf("%sdecoder.block.%d.layer.", prefix, i)
+		blk := block{self: bindAttn(p + "0.SelfAttention"), selfNorm: b.Tensor(p+"0.layer_norm.weight", d)}
+		if i == 0 {
+			m.decRelBias = b.Tensor(p+"0.SelfAttention.relative_attention_bias.weight", buckets, cfg.NumHeads)
+		}
+		cross := bindAttn(p + "1.EncDecAttention")
+		blk.cross = &cross
+		blk.crossNorm = b.Tensor(p+"1.layer_norm.weight", d)
+		blk.ff = bindFF(p + "2.DenseReluDense")
+		blk.ffNorm = b.Tensor(p+"2.layer_norm.weight", d)
+		m.decoder = append(m.decoder, blk)
+	}
+	m.decFinal = b.Tensor(prefix+"decoder.final_layer_norm.weight", d)
+	// Real Flan-T5 BLIP-2 checkpoints store an untied head; transformers 5 saves only
+	// `shared` and ties the head to it.
+	if !cfg.TieWordEmbeddings || b.Has(prefix+"lm_head.weight") {
+		m.lmHead = b.Linear(prefix+"lm_head", cfg.VocabSize, d, false)
+	} else {
+		m.lmHead = runtime.Linear{W: m.shared}
+	}
+	return m
+}
+
+func activation(name string) runtime.Activation {
+	switch name {
+	case "gelu":
+		return runtime.ActGELU
+	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
+		return runtime.ActGELUTanh
+	default:
+		return runtime.ActReLU
+	}
+}
+
+// VocabSize is the number of logits per step.
+func (m *Model) VocabSize() int { return m.cfg.VocabSize }
+
+// ContextLength bounds the encoder input plus the generated tokens.
+func (m *Model) ContextLength() int { return m.maxContext }
+
+// Embed gathers rows of the shared embedding (T5 does not scale them).
+func (m *Model) Embed(ids []int) (*runtime.Tensor, error) {
+	d := m.cfg.DModel
+	out := runtime.NewTensor(len(ids), d)
+	for i, id := range ids {
+		if id < 0 || id >= m.cfg.VocabSize {
+			return nil, fmt.Errorf("t5: token id %d outside the vocabulary of %d", id, m.cfg.VocabSize)
+		}
+		m.shared.RowTo(id, out.Row(i))
+	}
+	return out, nil
+}
+
+func (m *Model) rms(x *runtime.Tensor, w []float32) *runtime.Tensor {
+	return m.be.RMSNorm(x, w, float32(m.cfg.LayerNormEpsilon))
+}
+
+func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward) *runtime.Tensor {
+	h := m.be.Linear(x, ff.wi)
+	m.be.Activate(h, ff.act)
+	if ff.gated {
+		m.be.MulInPlace(h, m.be.Linear(x, ff.wi1))
+	}
+	return m.be.Linear(h, ff.wo)
+}
+
+// positionBias returns [heads, tq, tk] biases for queries at qStart.. and keys at 0..tk-1.
+func (m *Model) positionBias(table []float32, tq, tk, qStart int, bidirectional bool) []float32 {
+	h := m.heads
+	out := make([]float32, h*tq*tk)
+	for i := 0; i < tq; i++ {
+		for j := 0; j < tk; j++ {
+			bucket := relativeBucket(j-(qStart+i), bidirectional, m.cfg.RelativeAttentionNumBuckets, m.cfg.RelativeAttentionMaxDistance)
+			for hh := 0; hh < h; hh++ {
+				out[(hh*tq+i)*tk+j] = table[bucket*h+hh]
+			}
+		}
+	}
+	return out
+}
+
+// relativeBucket maps a key-minus-query distance to a bucket the way transformers'
+// T5Attention._relative_position_bucket does, with the log branch in float32 as torch
+// computes it.
+func relativeBucket(rel int, bidirectional bool, numBuckets, maxDistance int) int {
+	bucket := 0
+	n := numBuckets
+	if bidirectional {
+		n /= 2
+		if rel > 0 {
+			bucket += n
+		}
+		if rel < 0 {
+			rel = -rel
+		}
+	} else {
+		rel = max(-rel, 0)
+	}
+	maxExact := n / 2
+	if rel < maxExact {
+		return bucket + rel
+	}
+	l := float32(math.Log(float64(float32(rel) / float32(maxExact))))
+	l /= float32(math.Log(float64(maxDistance) / float64(maxExact)))
+	large := maxExact + int(l*float32(n-maxExact))
+	return bucket + min(large, n-1)
+}
+
+// attend runs one attention block: keys and values come from kvIn, then pass through
+// cached (which appends them to a KV cache, or supplies precomputed ones) when set.
+func (m *Model) attend(a *attention, x, kvIn *runtime.Tensor, bias []float32, causal bool, offset int, cached func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor)) *runtime.Tensor {
+	q := m.be.Linear(x, a.q)
+	var k, v *runtime.Tensor
+	if kvIn != nil {
+		k, v = m.be.Linear(kvIn, a.k), m.be.Linear(kvIn, a.v)
+	}
+	if cached != nil {
+		k, v = cached(k, v)
+	}
+	ctx := m.be.Attention(q, k, v, runtime.AttentionParams{
+		Heads: m.heads, HeadDim: m.headDim, Scale: 1, Bias: bias, Causal: causal, QueryOffset: offset,
+	})
+	return m.be.Linear(ctx, a.o)
+}
+
+// encode runs the encoder stack over the input embeddings.
+func (m *Model) encode(x *runtime.Tensor) *runtime.Tensor {
+	n := x.Rows()
+	bias := m.positionBias(m.encRelBias, n, n, 0, true)
+	x = x.Clone()
+	for i := range m.encoder {
+		blk := &m.encoder[i]
+		h := m.rms(x, blk.selfNorm)
+		m.be.AddInPlace(x, m.attend(&blk.self, h, h, bias, false, 0, nil))
+		h = m.rms(x, blk.ffNorm)
+		m.be.AddInPlace(x, m.feedForward(h, &blk.ff))
+	}
+	return m.rms(x, m.encFinal)
+}
+
+// crossKV holds each decoder layer's keys and values of the encoder output, computed once.
+type crossKV struct{ k, v []*runtime.Tensor }
+
+func (m *Model) crossKeys(enc *runtime.Tensor) crossKV {
+	c := crossKV{}
+	for i := range m.decoder {
+		a := m.decoder[i].cross
+		c.k = append(c.k, m.be.Linear(enc, a.k))
+		c.v = append(c.v, m.be.Linear(enc, a.v))
+	}
+	return c
+}
+
+// decode runs decoder tokens ids (positions cache.Len()..) and returns the logits of the last.
+func (m *Model) decode(ids []int, cache *runtime.KVCache, cross crossKV) ([]float32, error) {
+	x, err := m.Embed(ids)
+	if err != nil {
+		return nil, err
+	}
+	start, n := cache.Len(), len(ids)
+	bias := m.positionBias(m.decRelBias, n, start+n, start, false)
+	for i := range m.decoder {
+		blk := &m.decoder[i]
+		h := m.rms(x, blk.selfNorm)
+		layer := i
+		m.be.AddInPlace(x, m.attend(&blk.self, h, h, bias, true, start, func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
+			return cache.Append(layer, k, v)
+		}))
+		h = m.rms(x, blk.crossNorm)
+		m.be.AddInPlace(x, m.attend(blk.cross, h, nil, nil, false, 0, func(_, _ *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
+			return cross.k[layer], cross.v[layer]
+		}))
+		h = m.rms(x, blk.ffNorm)
+		m.be.AddInPlace(x, m.feedForward(h, &blk.ff))
+	}
+	last := m.rms(x.RowSlice(n-1, n), m.decFinal)
+	if m.scaleOutputs {
+		s := float32(1 / math.Sqrt(float64(m.cfg.DModel)))
+		for i := range last.Data {
+			last.Data[i] *= s
+		}
+	}
+	return m.be.Linear(last, m.lmHead).Data, nil
+}
+
+// Start encodes the input embeddings and feeds the decoder start token.
+func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
+	if embeds.Rows() > m.maxContext {
+		return nil, nil, fmt.Errorf("t5: %d input positions exceed the context of %d", embeds.Rows(), m.maxContext)
+	}
+	enc := m.encode(embeds)
+	s := &sequence{m: m, cross: m.crossKeys(enc), encLen: embeds.Rows()}
+	s.cache = runtime.NewKVCache(len(m.decoder), m.heads*m.headDim, 32)
+	if err := s.Feed(m.cfg.DecoderStartTokenID); err != nil {
+		return nil, nil, err
+	}
+	var all *runtime.Tensor
+	if allLogits {
+		all = runtime.FromData(append([]float32(nil), s.logits...), 1, len(s.logits))
+	}
+	return s, all, nil
+}
+
+type sequence struct {
+	m      *Model
+	cross  crossKV
+	cache  *runtime.KVCache
+	tokens []int
+	logits []float32
+	encLen int
+}
+
+func (s *sequence) Logits() []float32 { return s.logits }
+func (s *sequence) Len() int          { return s.encLen + len(s.tokens) }
+
+func (s *sequence) Feed(token int) error {
+	s.tokens = append(s.tokens, token)
+	ids := []int{token}
+	if s.m.noCache {
+		s.cache = runtime.NewKVCache(len(s.m.decoder), s.m.heads*s.m.headDim, len(s.tokens))
+		ids = s.tokens
+	}
+	logits, err := s.m.decode(ids, s.cache, s.cross)
+	if err != nil {
+		return err
+	}
+	s.logits = logits
+	return nil
+}
+
+func (s *sequence) Clone() runtime.Sequence {
+	return &sequence{m: s.m, cross: s.cross, cache: s.cache.Clone(), encLen: s.encLen,
+		tokens: append([]int(nil), s.tokens...), logits: append([]float32(nil), s.logits...)}
+}

@@ -1,0 +1,194 @@
+// Package weights binds checkpoint tensors to model fields by name, checking each shape
+// against what the config implies, so that a wrong or missing tensor fails at load with
+// its name instead of later inside a forward pass.
+package weights
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/edgevlm/edge/runtime"
+)
+
+// Store is what the binder reads from: a safetensors archive, or nothing (a dry run that
+// only lists the tensors a model would bind).
+type Store interface {
+	// Lookup returns the stored shape and dtype of name.
+	Lookup(name string) (shape []int, dtype string, ok bool)
+	Float32(name string) ([]float32, error)
+	Int8(name string) ([]int8, error)
+}
+
+// Spec is one tensor a model binds.
+type Spec struct {
+	Name  string
+	Shape []int
+}
+
+// Binder hands out tensors by name and remembers every name it was asked for and every
+// problem it met; Err reports them all at once.
+type Binder struct {
+	store Store
+	specs []Spec
+	errs  []error
+	bytes int64
+	quant Quantization
+}
+
+// Quantization says how int8 weights are used.
+type Quantization struct {
+	// W8A8 reports whether the layer whose weight is name runs with int8 activations
+	// (for weights stored in int8, or quantized on load).
+	W8A8 func(name string) bool
+	// OnLoad, when set, quantizes float weights while binding: it returns true for
+	// those to store in int8.
+	OnLoad func(name string, shape []int) bool
+	// Quantize turns a [rows, cols] float matrix into int8 rows and their scales.
+	Quantize func(w []float32, rows, cols int) ([]int8, []float32)
+}
+
+// NewBinder reads from store; a nil store makes a dry run whose tensors are nil.
+func NewBinder(store Store) *Binder { return &Binder{store: store} }
+
+// SetQuantization sets how int8 weights are read and made.
+func (b *Binder) SetQuantization(q Quantization) { b.quant = q }
+
+// Specs lists what was bound, in order.
+func (b *Binder) Specs() []Spec { return b.specs }
+
+// Bytes is the storage of every tensor bound so far, as the runtime holds it.
+func (b *Binder) Bytes() int64 { return b.bytes }
+
+// Err joins every binding error.
+func (b *Binder) Err() error { return errors.Join(b.errs...) }
+
+func (b *Binder) fail(format string, args ...any) {
+	b.errs = append(b.errs, fmt.Errorf(format, args...))
+}
+
+// check looks name up and compares its shape with want.
+func (b *Binder) check(name string, want []int) (dtype string, ok bool) {
+	b.specs = append(b.specs, Spec{Name: name, Shape: want})
+	if b.store == nil {
+		return "", false
+	}
+	shape, dtype, found := b.store.Lookup(name)
+	if !found {
+		b.fail("tensor %s is missing (want shape %v)", name, want)
+		return "", false
+	}
+	if !slices.Equal(shape, want) {
+		b.fail("tensor %s has shape %v, the config implies %v", name, shape, want)
+		return "", false
+	}
+	return dtype, true
+}
+
+// Has reports whether the store holds name (false on a dry run).
+func (b *Binder) Has(name string) bool {
+	if b.store == nil {
+		return false
+	}
+	_, _, ok := b.store.Lookup(name)
+	return ok
+}
+
+// Tensor binds a required float tensor of the given shape.
+func (b *Binder) Tensor(name string, shape ...int) []float32 {
+	if _, ok := b.check(name, shape); !ok {
+		return nil
+	}
+	data, err := b.store.Float32(name)
+	if err != nil {
+		b.fail("tensor %s: %w", name, err)
+		return nil
+	}
+	b.bytes += int64(4 * len(data))
+	return data
+}
+
+// Optional binds name when the store has it and returns nil otherwise; a dry run lists it
+// only when listOptional is set.
+func (b *Binder) Optional(name string, shape ...int) []float32 {
+	if !b.Has(name) {
+		return nil
+	}
+	return b.Tensor(name, shape...)
+}
+
+// Linear binds prefix.weight [out, in] (float, or int8 with prefix.weight_scale [out]) and,
+// when bias is set, prefix.bias [out].
+func (b *Binder) Linear(prefix string, out, in int, bias bool) runtime.Linear {
+	return b.LinearShaped(prefix, []int{out, in}, bias)
+}
+
+// LinearShaped binds a weight stored with another shape of the same size, such as a
+// convolution kernel [out, c, kh, kw] used as a matrix [out, c·kh·kw].
+func (b *Binder) LinearShaped(prefix string, shape []int, bias bool) runtime.Linear {
+	out := shape[0]
+	in := 1
+	for _, d := range shape[1:] {
+		in *= d
+	}
+	l := runtime.Linear{W: b.matrix(prefix, shape, out, in)}
+	if bias {
+		l.Bias = b.Tensor(prefix+".bias", out)
+	}
+	return l
+}
+
+// Embedding binds a [rows, cols] table that may be stored in int8 with one scale per
+// row (token embeddings, which double as a tied output head).
+func (b *Binder) Embedding(name string, rows, cols int) *runtime.Weight {
+	return b.matrix(strings.TrimSuffix(name, ".weight"), []int{rows, cols}, rows, cols)
+}
+
+// matrix binds prefix.weight as an out×in matrix: int8 with prefix.weight_scale when
+// stored so, quantized now when the OnLoad rule says so, float otherwise.
+func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight {
+	w := &runtime.Weight{Out: out, In: in}
+	name := prefix + ".weight"
+	dtype, ok := b.check(name, shape)
+	if !ok {
+		return w
+	}
+	if dtype == "I8" {
+		q, err := b.store.Int8(name)
+		if err != nil {
+			b.fail("tensor %s: %w", name, err)
+			return w
+		}
+		w.I8, w.Scales = q, b.Tensor(prefix+".weight_scale", out)
+		if w.Scales == nil {
+			w.I8 = nil // the error is recorded; keep the weight unusable rather than unscaled
+		}
+		b.bytes += int64(len(q))
+	} else {
+		data, err := b.store.Float32(name)
+		if err != nil {
+			b.fail("tensor %s: %w", name, err)
+			return w
+		}
+		if b.quant.OnLoad != nil && len(shape) == 2 && b.quant.OnLoad(name, shape) {
+			w.I8, w.Scales = b.quant.Quantize(data, out, in)
+			b.bytes += int64(len(w.I8) + 4*len(w.Scales))
+		} else {
+			w.F32 = data
+			b.bytes += int64(4 * len(data))
+		}
+	}
+	w.ActInt8 = w.I8 != nil && b.quant.W8A8 != nil && b.quant.W8A8(name)
+	return w
+}
+
+// Linears binds a list of linear layers in one call: a small convenience for layers with
+// several projections of the same size.
+func (b *Binder) Linears(prefix string, names []string, out, in int, bias bool) []runtime.Linear {
+	ls := make([]runtime.Linear, len(names))
+	for i, n := range names {
+		ls[i] = b.Linear(prefix+"."+n, out, in, bias)
+	}
+	return ls
+}

@@ -1,0 +1,45 @@
+package runtime
+
+// Weight is the matrix of a linear layer, stored [Out, In] row-major as in PyTorch, either
+// in float32 or as int8 with one symmetric scale per output row.
+type Weight struct {
+	Out, In int
+	F32     []float32 // [Out, In]; nil when quantized
+	I8      []int8    // [Out, In]; nil when float
+	Scales  []float32 // [Out]: W[o,i] ≈ Scales[o]·I8[o,i]
+	// ActInt8 asks for int8 activations too (W8A8): each input row is quantized
+	// symmetrically at run time and the product is accumulated in int32.
+	ActInt8 bool
+	// Prepared is where a backend keeps its own form of the weight (packed panels,
+	// a device copy); model code never touches it.
+	Prepared any
+}
+
+// Quantized reports whether the weight is stored in int8.
+func (w *Weight) Quantized() bool { return w.I8 != nil }
+
+// Bytes is the storage the weight occupies.
+func (w *Weight) Bytes() int {
+	if w.Quantized() {
+		return len(w.I8) + 4*len(w.Scales)
+	}
+	return 4 * len(w.F32)
+}
+
+// Linear is a weight with an optional bias.
+type Linear struct {
+	W    *Weight
+	Bias []float32 // [Out] or nil
+}
+
+// RowTo writes row r of the weight (dequantised when int8) into dst: an embedding lookup.
+func (w *Weight) RowTo(r int, dst []float32) {
+	if w.Quantized() {
+		s := w.Scales[r]
+		for i, q := range w.I8[r*w.In : (r+1)*w.In] {
+			dst[i] = s * float32(q)
+		}
+		return
+	}
+	copy(dst, w.F32[r*w.In:(r+1)*w.In])
+}
