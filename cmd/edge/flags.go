@@ -16,26 +16,36 @@ import (
 
 // newFlags makes a command's flag set whose --help prints usage (synopsis and examples)
 // and the flags.
-func newFlags(e env, c command) *flag.FlagSet {
+func newFlags(e env, c command) *flags {
 	fs := flag.NewFlagSet("edge "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		w := e.stdout
-		fmt.Fprintf(w, "%s\n\n%s\n\nFlags:\n", c.summary, strings.TrimSpace(c.usage))
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return fs
+	// The flag package calls Usage on every parse error; help is printed by parse only
+	// for --help, so a mistyped flag gives one line, not a page.
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, help: func() { printHelp(e, fs, c) }}
+}
+
+// flags is a command's flag set with its help page.
+type flags struct {
+	*flag.FlagSet
+	help func()
+}
+
+func printHelp(e env, fs *flag.FlagSet, c command) {
+	w := e.stdout
+	fmt.Fprintf(w, "%s\n\n%s\n\nFlags:\n", c.summary, strings.TrimSpace(c.usage))
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 }
 
 // parse accepts flags before and after positional arguments ("edge ask IMG 'q?' --json").
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+func parse(fs *flags, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				fs.help()
 				return nil, err
 			}
 			return nil, usageError{err.Error()}
@@ -59,7 +69,7 @@ type modelFlags struct {
 	threads int
 }
 
-func (m *modelFlags) register(fs *flag.FlagSet) {
+func (m *modelFlags) register(fs *flags) {
 	fs.StringVar(&m.model, "model", "", "BLIP-2 checkpoint folder as on the Hugging Face hub (default: the embedded shapes model)")
 	fs.StringVar(&m.device, "device", "cpu", "where to run: cpu or cuda")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
@@ -103,7 +113,7 @@ type genFlags struct {
 	seed                        uint64
 }
 
-func (g *genFlags) register(fs *flag.FlagSet) {
+func (g *genFlags) register(fs *flags) {
 	fs.IntVar(&g.maxNew, "max-new-tokens", 30, "most tokens to generate")
 	fs.IntVar(&g.minNew, "min-new-tokens", 0, "fewest tokens to generate before the end token may be chosen")
 	fs.IntVar(&g.beams, "beams", 1, "beam search with this many beams (1: greedy)")
