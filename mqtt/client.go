@@ -41,6 +41,8 @@ type Client struct {
 	link   link
 	lost   chan struct{} // connection-lost signals from paho
 	asks   chan Ask
+	// triggers holds at most one pending "describe now" request from the trigger topic.
+	triggers chan struct{}
 
 	asksMu     sync.RWMutex // guards closing asks against the paho handler
 	asksClosed bool
@@ -77,6 +79,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		link:       newLink(),
 		lost:       make(chan struct{}, 1),
 		asks:       make(chan Ask, cfg.AskQueueSize),
+		triggers:   make(chan struct{}, 1),
 		lastStatus: Status{State: StateOnline},
 		closing:    make(chan struct{}),
 		done:       make(chan struct{}),
@@ -209,6 +212,10 @@ func (c *Client) enqueue(m outMsg) error {
 
 // Asks delivers valid asks. It is closed when the client has stopped.
 func (c *Client) Asks() <-chan Ask { return c.asks }
+
+// Triggers delivers "describe now" requests published on the trigger topic (any
+// payload). Requests that arrive while one is pending are merged into it.
+func (c *Client) Triggers() <-chan struct{} { return c.triggers }
 
 // Done is closed when the client has stopped.
 func (c *Client) Done() <-chan struct{} { return c.done }

@@ -102,6 +102,7 @@ type Topics struct {
 	Status  string // published, retained: Status; last will "offline"
 	Error   string // published: Error
 	Ask     string // subscribed: Ask
+	Trigger string // subscribed: any payload asks for a description now
 }
 
 // Topics returns the topics this config publishes and subscribes to.
@@ -114,6 +115,7 @@ func (c Config) Topics() Topics {
 		Status:  base + "status",
 		Error:   base + "error",
 		Ask:     base + "ask",
+		Trigger: base + "trigger",
 	}
 }
 

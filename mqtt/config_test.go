@@ -32,6 +32,7 @@ func TestTopics(t *testing.T) {
 		Status:  "site/a/cam1/status",
 		Error:   "site/a/cam1/error",
 		Ask:     "site/a/cam1/ask",
+		Trigger: "site/a/cam1/trigger",
 	}, got)
 }
 

@@ -117,7 +117,24 @@ func (c *Client) connect(ctx context.Context) error {
 		c.pc.Disconnect(250)
 		return fmt.Errorf("subscribe to %s on %s: %w", c.topics.Ask, c.broker, err)
 	}
+	if err := waitToken(ctx, c.pc.Subscribe(c.topics.Trigger, byte(c.cfg.QoS), c.onTrigger), c.cfg.PublishTimeout); err != nil {
+		c.pc.Disconnect(250)
+		return fmt.Errorf("subscribe to %s on %s: %w", c.topics.Trigger, c.broker, err)
+	}
 	return nil
+}
+
+// onTrigger is paho's handler for the trigger topic: it never blocks, and a trigger
+// that finds one already pending is merged into it. Retained triggers are ignored, as
+// they would fire again after every reconnect.
+func (c *Client) onTrigger(_ paho.Client, msg paho.Message) {
+	if msg.Retained() {
+		return
+	}
+	select {
+	case c.triggers <- struct{}{}:
+	default:
+	}
 }
 
 // waitLost returns when the connection is gone or ctx ends.

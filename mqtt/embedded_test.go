@@ -3,6 +3,7 @@ package mqtt
 import (
 	"context"
 	"encoding/json"
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"io"
 	"log/slog"
 	"net"
@@ -136,4 +137,44 @@ func TestAsksNotReadAreRefused(t *testing.T) {
 	require.Equal(t, uint64(1), c.Stats().AsksDropped)
 	require.Zero(t, c.Stats().Malformed)
 	require.Equal(t, "a1", (<-c.Asks()).ID)
+}
+
+func TestTriggerTopicDeliversMergedRequests(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	b, err := StartEmbedded(ctx, "127.0.0.1:0")
+	require.NoError(t, err)
+	defer b.Close()
+	c, err := New(ctx, Config{Broker: b.URL(), DeviceID: "trig", ReconnectMin: 50 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.AwaitConnection(ctx))
+
+	pub := paho.NewClient(paho.NewClientOptions().AddBroker(b.URL()).SetClientID("trigger-test"))
+	tok := pub.Connect()
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+	defer pub.Disconnect(100)
+	for i := 0; i < 3; i++ {
+		tok := pub.Publish(c.Topics().Trigger, 1, false, []byte("now"))
+		require.True(t, tok.WaitTimeout(5*time.Second))
+	}
+	select {
+	case <-c.Triggers():
+	case <-ctx.Done():
+		t.Fatal("no trigger arrived")
+	}
+	// Three triggers in a row merge into at most one more pending request.
+	time.Sleep(200 * time.Millisecond)
+	extra := 0
+	for {
+		select {
+		case <-c.Triggers():
+			extra++
+			continue
+		default:
+		}
+		break
+	}
+	require.LessOrEqual(t, extra, 1)
 }

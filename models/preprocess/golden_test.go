@@ -104,7 +104,7 @@ func TestGoldenJPEG(t *testing.T) {
 			require.NoError(t, err)
 
 			// Baseline: Go's own chroma replication and colour conversion.
-			plain := NewRGB(img.Bounds().Dx(), img.Bounds().Dy())
+			plain := newRGB(img.Bounds().Dx(), img.Bounds().Dy())
 			genericToRGB(img, plain.Pix)
 			base := make([]float32, 3*224*224)
 			require.NoError(t, ApplyRGB(plain, cfg, base))

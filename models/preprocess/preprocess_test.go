@@ -76,7 +76,7 @@ func TestApplyErrors(t *testing.T) {
 			require.ErrorContains(t, err, tc.msg)
 		})
 	}
-	require.Error(t, ApplyRGB(NewRGB(4, 4), cfg, make([]float32, 10)), "short dst")
+	require.Error(t, ApplyRGB(newRGB(4, 4), cfg, make([]float32, 10)), "short dst")
 	require.Error(t, ApplyRGB(&RGB{W: 4, H: 4}, cfg, make([]float32, 3*224*224)), "empty pixels")
 	require.Error(t, ApplyRGB(nil, cfg, make([]float32, 3*224*224)))
 }

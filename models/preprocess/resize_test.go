@@ -50,7 +50,7 @@ func refCoeffs(in, out int) (lo []int, k [][]int64) {
 func refResize(src *RGB, w, h int) *RGB {
 	clip := func(s int64) uint8 { return uint8(min(max(s>>22, 0), 255)) }
 	hlo, hk := refCoeffs(src.W, w)
-	tmp := NewRGB(w, src.H)
+	tmp := newRGB(w, src.H)
 	for y := 0; y < src.H; y++ {
 		for x := 0; x < w; x++ {
 			for c := 0; c < 3; c++ {
@@ -63,7 +63,7 @@ func refResize(src *RGB, w, h int) *RGB {
 		}
 	}
 	vlo, vk := refCoeffs(src.H, h)
-	out := NewRGB(w, h)
+	out := newRGB(w, h)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			for c := 0; c < 3; c++ {
@@ -78,8 +78,12 @@ func refResize(src *RGB, w, h int) *RGB {
 	return out
 }
 
+func newRGB(w, h int) *RGB {
+	return &RGB{W: w, H: h, Pix: make([]uint8, 3*w*h)}
+}
+
 func randomRGB(r *rand.Rand, w, h int) *RGB {
-	m := NewRGB(w, h)
+	m := newRGB(w, h)
 	for i := range m.Pix {
 		m.Pix[i] = uint8(r.IntN(256))
 	}
@@ -92,7 +96,7 @@ func TestResizeMatchesReference(t *testing.T) {
 	sizes := []size{
 		{640, 480, 224, 224}, {448, 448, 224, 224}, {200, 200, 224, 224}, {300, 300, 224, 224},
 		{224, 100, 224, 224}, {100, 224, 224, 224}, {1, 1, 224, 224}, {224, 224, 1, 1},
-		{3, 1000, 5, 7}, {1000, 3, 7, 5},
+		{3, 1000, 5, 7}, {1000, 3, 7, 5}, {2, 2, 224, 224}, {2, 3, 300, 5},
 	}
 	for range 40 {
 		sizes = append(sizes, size{1 + r.IntN(60), 1 + r.IntN(60), 1 + r.IntN(60), 1 + r.IntN(60)})
@@ -113,7 +117,7 @@ func TestResizeMatchesReference(t *testing.T) {
 
 func TestResizeKeepsConstantImages(t *testing.T) {
 	for _, v := range []uint8{0, 1, 127, 254, 255} {
-		src := NewRGB(37, 53)
+		src := newRGB(37, 53)
 		for i := range src.Pix {
 			src.Pix[i] = v
 		}
@@ -149,8 +153,37 @@ func TestCoefficientsSumToOne(t *testing.T) {
 	}
 }
 
+// The horizontal pass packs two channels' sums into one int64; that is exact
+// only while each sum fits in an int32, as PIL's own C ints also require.
+func TestLaneSumsFitInt32(t *testing.T) {
+	check := func(in, out int) {
+		var a axis
+		a.prepare(in, out)
+		for i := 0; i < a.out; i++ {
+			hi, lo := int64(1<<21), int64(1<<21)
+			for _, kv := range a.k[i*a.ksize : i*a.ksize+int(a.n[i])] {
+				if kv > 0 {
+					hi += 255 * int64(kv)
+				} else {
+					lo += 255 * int64(kv)
+				}
+			}
+			require.Less(t, hi, int64(math.MaxInt32), "%d->%d output %d", in, out, i)
+			require.Greater(t, lo, int64(math.MinInt32), "%d->%d output %d", in, out, i)
+		}
+	}
+	for in := 1; in <= 64; in++ {
+		for out := 1; out <= 64; out++ {
+			check(in, out)
+		}
+	}
+	for _, p := range [][2]int{{640, 224}, {1920, 224}, {1, 4096}, {4096, 1}, {2, 364}} {
+		check(p[0], p[1])
+	}
+}
+
 func TestResizeRejectsBadInput(t *testing.T) {
-	good := NewRGB(4, 4)
+	good := newRGB(4, 4)
 	tests := []struct {
 		name string
 		src  *RGB

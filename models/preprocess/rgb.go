@@ -12,11 +12,6 @@ type RGB struct {
 	Pix  []uint8
 }
 
-// NewRGB allocates a black w×h image.
-func NewRGB(w, h int) *RGB {
-	return &RGB{W: w, H: h, Pix: make([]uint8, 3*w*h)}
-}
-
 // check reports an RGB whose size and buffer disagree.
 func (m *RGB) check() error {
 	if m == nil {
@@ -49,7 +44,7 @@ func (m *RGB) reshape(w, h int) {
 //   - paletted: the palette colours; CMYK: PIL's cmyk2rgb;
 //   - YCbCr (JPEG): libjpeg's fancy chroma upsampling and integer conversion.
 //
-// It returns nil for an empty image.
+// It returns nil when img is nil, empty or malformed; Apply says which.
 func ToRGB(img image.Image) *RGB {
 	var m RGB
 	if toRGB(img, &m) != nil {

@@ -168,7 +168,7 @@ func TestJPEGRoundTripCloserThanGo(t *testing.T) {
 	require.IsType(t, &image.YCbCr{}, img)
 
 	ours := ToRGB(img)
-	goRGB := NewRGB(64, 48)
+	goRGB := newRGB(64, 48)
 	genericToRGB(img, goRGB.Pix)
 	orig := ToRGB(src)
 	sq := func(a *RGB) float64 {

@@ -1,0 +1,155 @@
+// Package service is the product's main job: frames from a camera go through the model
+// when the scheduler says so, captions and answers go out over MQTT, and questions come
+// in over MQTT. It runs until its context ends.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/edgevlm/edge/camera"
+	"github.com/edgevlm/edge/mqtt"
+	"github.com/edgevlm/edge/runtime/scheduler"
+)
+
+// Config is everything `edge run` reads from its YAML file, environment and flags.
+type Config struct {
+	Model    ModelConfig    `yaml:"model"`
+	Camera   CameraConfig   `yaml:"camera"`
+	Schedule ScheduleConfig `yaml:"schedule"`
+	// Prompt is the text each caption continues ("" for a plain caption).
+	Prompt       string      `yaml:"prompt"`
+	MaxNewTokens int         `yaml:"max_new_tokens"`
+	Beams        int         `yaml:"beams"`
+	MQTT         mqtt.Config `yaml:"mqtt"`
+	Chat         ChatConfig  `yaml:"chat"`
+	// StatusInterval is how often the retained status (with counters) is refreshed.
+	StatusInterval time.Duration `yaml:"status_interval"`
+}
+
+// ModelConfig says which model runs where.
+type ModelConfig struct {
+	Dir     string `yaml:"dir"`     // checkpoint folder; empty: the embedded shapes model
+	Device  string `yaml:"device"`  // cpu or cuda
+	Threads int    `yaml:"threads"` // 0: every core
+	Int8    bool   `yaml:"int8"`    // quantize on load
+}
+
+// CameraConfig says where frames come from.
+type CameraConfig struct {
+	// Source: "synthetic" (rendered scenes), an image file or folder, a video file, a
+	// device index or /dev/videoN, a GStreamer pipeline (contains "!"), or an RTSP URL.
+	Source string `yaml:"source"`
+	// MaxFPS caps how fast frames are read (0: as fast as the source gives them).
+	MaxFPS float64 `yaml:"max_fps"`
+	// OnEnd: what to do when the source ends or fails: "stop" (end the run), "loop"
+	// (start over at once) or "reopen" (reopen with backoff). Default: "reopen" for
+	// devices and streams, "stop" for files and folders.
+	OnEnd string `yaml:"on_end"`
+	// Width, Height and FPS are asked of a capture device (0: the driver's default).
+	Width  int     `yaml:"width"`
+	Height int     `yaml:"height"`
+	FPS    float64 `yaml:"fps"`
+	// Seed, ScenePeriod and Frames shape the synthetic source: a new scene every
+	// ScenePeriod frames, Frames in all (0: endless).
+	Seed        int64  `yaml:"seed"`
+	ScenePeriod int    `yaml:"scene_period"`
+	Frames      uint64 `yaml:"frames"`
+}
+
+// ScheduleConfig says when frames are described.
+type ScheduleConfig struct {
+	Mode            string        `yaml:"mode"` // interval, change, trigger or continuous
+	Interval        time.Duration `yaml:"interval"`
+	ChangeThreshold float64       `yaml:"change_threshold"`
+	MaxFPS          float64       `yaml:"max_fps"`
+}
+
+// ChatConfig bounds the chat sessions kept for askers.
+type ChatConfig struct {
+	MaxSessions int           `yaml:"max_sessions"`
+	SessionTTL  time.Duration `yaml:"session_ttl"`
+}
+
+// Defaults fills unset fields.
+func (c *Config) Defaults() {
+	if c.Model.Device == "" {
+		c.Model.Device = "cpu"
+	}
+	if c.Camera.Source == "" {
+		c.Camera.Source = "synthetic"
+	}
+	if c.Camera.Source == "synthetic" && c.Camera.MaxFPS == 0 {
+		c.Camera.MaxFPS = 5
+	}
+	if c.Camera.Source == "synthetic" && c.Camera.ScenePeriod == 0 {
+		c.Camera.ScenePeriod = 10
+	}
+	if c.Schedule.Mode == "" {
+		c.Schedule.Mode = string(scheduler.ModeInterval)
+	}
+	if c.Schedule.Interval == 0 {
+		c.Schedule.Interval = 5 * time.Second
+	}
+	if c.MaxNewTokens == 0 {
+		c.MaxNewTokens = 30
+	}
+	if c.Beams == 0 {
+		c.Beams = 1
+	}
+	if c.Chat.MaxSessions == 0 {
+		c.Chat.MaxSessions = 64
+	}
+	if c.Chat.SessionTTL == 0 {
+		c.Chat.SessionTTL = 10 * time.Minute
+	}
+	if c.StatusInterval == 0 {
+		c.StatusInterval = 30 * time.Second
+	}
+}
+
+// Validate reports every bad field, each naming it.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	switch c.Model.Device {
+	case "cpu", "cuda":
+	default:
+		bad("model.device", "%q is not cpu or cuda", c.Model.Device)
+	}
+	if c.Model.Threads < 0 {
+		bad("model.threads", "must not be negative")
+	}
+	switch scheduler.Mode(c.Schedule.Mode) {
+	case scheduler.ModeInterval, scheduler.ModeChange, scheduler.ModeTrigger, scheduler.ModeContinuous:
+	default:
+		bad("schedule.mode", "%q is not interval, change, trigger or continuous", c.Schedule.Mode)
+	}
+	if c.Schedule.Interval < 0 || c.Schedule.MaxFPS < 0 || c.Schedule.ChangeThreshold < 0 {
+		bad("schedule", "interval, max_fps and change_threshold must not be negative")
+	}
+	switch camera.OnEnd(c.Camera.OnEnd) {
+	case "", camera.EndStop, camera.EndLoop, camera.EndReopen:
+	default:
+		bad("camera.on_end", "%q is not stop, loop or reopen", c.Camera.OnEnd)
+	}
+	if c.Camera.MaxFPS < 0 || c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.FPS < 0 {
+		bad("camera", "max_fps, width, height and fps must not be negative")
+	}
+	if c.MaxNewTokens < 1 {
+		bad("max_new_tokens", "must be at least 1")
+	}
+	if c.Beams < 1 {
+		bad("beams", "must be at least 1")
+	}
+	if c.Chat.MaxSessions < 1 || c.Chat.SessionTTL < 0 {
+		bad("chat", "max_sessions must be at least 1 and session_ttl not negative")
+	}
+	if err := c.MQTT.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("mqtt: %w", err))
+	}
+	return errors.Join(errs...)
+}

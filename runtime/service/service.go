@@ -1,0 +1,232 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgevlm/edge/camera"
+	"github.com/edgevlm/edge/models/blip2"
+	"github.com/edgevlm/edge/mqtt"
+	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/scheduler"
+)
+
+// Options are what the caller adds beyond the config.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+	Board   string
+	// Triggers, when set, asks for a description now on every receive (the Jetson button).
+	Triggers <-chan struct{}
+	// OnCaption and OnAnswer see each result as it is published (the CLI prints them).
+	OnCaption func(mqtt.Caption)
+	OnAnswer  func(mqtt.Answer)
+	// OnReady is called once the MQTT client exists, with the broker it connects to.
+	OnReady func(broker string, topics mqtt.Topics)
+}
+
+// Service is one running camera-to-MQTT loop.
+type Service struct {
+	cfg      Config
+	opts     Options
+	model    *blip2.Model
+	modelMu  sync.Mutex // one generation at a time: captions and answers share the cores
+	client   *mqtt.Client
+	src      *latestSource
+	sched    *scheduler.Scheduler
+	sessions *sessions
+	log      *slog.Logger
+	gen      runtime.GenerateOptions
+
+	captions, answers, failures atomic.Uint64
+}
+
+// Run opens the camera and the MQTT client and runs until ctx ends or the camera ends
+// for good. On the way out it stops the generation in flight, publishes the offline
+// status and closes the camera.
+func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) error {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Service{cfg: cfg, opts: opts, model: model, log: opts.Logger, sessions: newSessions(cfg.Chat.MaxSessions, cfg.Chat.SessionTTL)}
+	s.gen = model.DefaultGenerateOptions()
+	s.gen.MaxNewTokens, s.gen.NumBeams = cfg.MaxNewTokens, cfg.Beams
+	if ok, err := model.Fits(cfg.Prompt, cfg.MaxNewTokens); err != nil || !ok {
+		return fmt.Errorf("prompt %q with max_new_tokens %d does not fit the model's context of %d", cfg.Prompt, cfg.MaxNewTokens, model.LM.ContextLength())
+	}
+
+	src, err := OpenSource(cfg.Camera)
+	if err != nil {
+		return err
+	}
+	s.src = &latestSource{Source: src}
+	defer s.src.Close()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	mcfg := cfg.MQTT
+	if mcfg.Logger == nil {
+		mcfg.Logger = opts.Logger
+	}
+	s.client, err = mqtt.New(runCtx, mcfg)
+	if err != nil {
+		return fmt.Errorf("mqtt: %w", err)
+	}
+	defer s.client.Close()
+	if opts.OnReady != nil {
+		opts.OnReady(s.client.Broker(), s.client.Topics())
+	}
+	s.publishStatus(mqtt.StateOnline)
+
+	s.sched, err = scheduler.New(scheduler.Config{
+		Mode: scheduler.Mode(cfg.Schedule.Mode), Interval: cfg.Schedule.Interval,
+		ChangeThreshold: cfg.Schedule.ChangeThreshold, MaxFPS: cfg.Schedule.MaxFPS,
+	}, s.src, s.describe)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.answerLoop(runCtx) }()
+	go func() { defer wg.Done(); s.statusLoop(runCtx) }()
+	err = s.sched.Run(runCtx)
+	cancel()
+	wg.Wait()
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		err = nil // asked to stop
+	}
+	st := s.sched.Stats()
+	s.log.Info("edge run stopped", "frames", s.src.reads.Load(), "described", st.Described, "captions", s.captions.Load(), "answers", s.answers.Load())
+	return err
+}
+
+func (s *Service) modelName() string { return filepath.Base(s.model.Dir) }
+
+// describe captions one frame and publishes it; called by the scheduler.
+func (s *Service) describe(ctx context.Context, f camera.Frame) error {
+	s.modelMu.Lock()
+	r, err := s.model.Generate(ctx, f.Image, s.cfg.Prompt, s.gen)
+	s.modelMu.Unlock()
+	if err != nil {
+		if ctx.Err() == nil {
+			s.failures.Add(1)
+			_ = s.client.PublishError(mqtt.Error{Error: fmt.Sprintf("describe frame %d: %v", f.Seq, err)})
+		}
+		return err
+	}
+	c := mqtt.Caption{Text: r.Text, TokenIDs: r.Tokens, Model: s.modelName(), Prompt: s.cfg.Prompt,
+		FrameTime: f.Time, Seq: s.captions.Add(1), LatencyMS: r.Timings.MS()}
+	c.LatencyMS["frame_to_publish"] = float64(time.Since(f.Time).Microseconds()) / 1000
+	if err := s.client.PublishCaption(c); err != nil {
+		return err
+	}
+	if s.opts.OnCaption != nil {
+		s.opts.OnCaption(c)
+	}
+	return nil
+}
+
+// answerLoop answers questions about the latest frame and passes triggers on.
+func (s *Service) answerLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.client.Triggers():
+			s.sched.Trigger()
+		case <-s.opts.Triggers:
+			s.sched.Trigger()
+		case ask := <-s.client.Asks():
+			if err := s.answer(ctx, ask); err != nil && ctx.Err() == nil {
+				s.failures.Add(1)
+				_ = s.client.PublishError(mqtt.Error{ID: ask.ID, Error: err.Error()})
+			}
+		}
+	}
+}
+
+func (s *Service) answer(ctx context.Context, ask mqtt.Ask) error {
+	f := s.src.latest.Load()
+	for wait := 0; f == nil && wait < 50; wait++ { // the camera's first frame may be on its way
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		f = s.src.latest.Load()
+	}
+	if f == nil {
+		return errors.New("no camera frame yet")
+	}
+	var chat *runtime.Session
+	if ask.Session != "" {
+		chat = s.sessions.get(ask.Session)
+	} else {
+		chat = &runtime.Session{}
+	}
+	prompt, dropped, err := chat.Prompt(ask.Question, func(p string) (bool, error) { return s.model.Fits(p, s.gen.MaxNewTokens) })
+	if err != nil {
+		return fmt.Errorf("question does not fit the model's context: %w", err)
+	}
+	s.modelMu.Lock()
+	r, err := s.model.Generate(ctx, f.Image, prompt, s.gen)
+	s.modelMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if ask.Session != "" {
+		s.sessions.update(ask.Session, func(c *runtime.Session) { c.Add(ask.Question, r.Text, dropped) })
+	}
+	a := mqtt.Answer{ID: ask.ID, Question: ask.Question, Text: r.Text, TokenIDs: r.Tokens, Session: ask.Session,
+		TrimmedTurns: dropped, Model: s.modelName(), FrameTime: f.Time, Seq: f.Seq, LatencyMS: r.Timings.MS()}
+	s.answers.Add(1)
+	if err := s.client.PublishAnswer(a); err != nil {
+		return err
+	}
+	if s.opts.OnAnswer != nil {
+		s.opts.OnAnswer(a)
+	}
+	return nil
+}
+
+func (s *Service) statusLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.StatusInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.publishStatus(mqtt.StateOnline)
+		}
+	}
+}
+
+func (s *Service) publishStatus(state string) {
+	stats := map[string]any{
+		"frames_read": s.src.reads.Load(), "captions": s.captions.Load(), "answers": s.answers.Load(),
+		"failures": s.failures.Load(), "sessions": s.sessions.len(), "camera": s.src.Name(),
+	}
+	if p, ok := s.src.Source.(*camera.Paced); ok {
+		ps := p.Stats()
+		stats["source_fps"] = ps.SourceFPS
+	}
+	if s.sched != nil {
+		st := s.sched.Stats()
+		stats["described"], stats["skipped"] = st.Described, st.Skipped
+	}
+	ms := s.client.Stats()
+	stats["published"], stats["dropped"] = ms.Published, ms.Dropped
+	_ = s.client.PublishStatus(mqtt.Status{State: state, Model: s.modelName(), Version: s.opts.Version,
+		Board: s.opts.Board, Time: time.Now(), Stats: stats})
+}
