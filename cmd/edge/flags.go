@@ -87,7 +87,10 @@ func (m *modelFlags) backend(e env) (runtime.Backend, error) {
 	}
 }
 
-func (m *modelFlags) load(e env) (*blip2.Model, error) {
+func (m *modelFlags) load(e env) (*blip2.Model, error) { return m.loadWith(e, false) }
+
+// loadWith loads the model, quantizing it to int8 on the way when int8 is set.
+func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	dir := m.model
 	if dir == "" {
 		d, err := shapes.Dir()
@@ -102,7 +105,7 @@ func (m *modelFlags) load(e env) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return blip2.Load(dir, blip2.Options{Backend: be})
+	return blip2.Load(dir, blip2.Options{Backend: be, Int8: int8})
 }
 
 // genFlags are the generation flags of caption, ask, chat, describe and run.

@@ -24,21 +24,3 @@ func benchCommand() command {
 	}
 	return c
 }
-
-func runCommand() command {
-	c := command{name: "run", summary: "The camera loop: describe frames and publish over MQTT (not yet available)."}
-	c.usage = "Usage: edge run"
-	c.run = func(ctx context.Context, e env, args []string) error {
-		return errors.New("run is not built yet")
-	}
-	return c
-}
-
-func demoCommand() command {
-	c := command{name: "demo", summary: "Caption the bundled scenes (not yet available)."}
-	c.usage = "Usage: edge demo"
-	c.run = func(ctx context.Context, e env, args []string) error {
-		return errors.New("demo is not built yet")
-	}
-	return c
-}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/edgevlm/edge/board/jetson"
+	"github.com/edgevlm/edge/mqtt"
+	"github.com/edgevlm/edge/runtime/service"
+)
+
+func runCommand() command {
+	c := command{name: "run", summary: "The camera loop: describe frames and answer questions over MQTT."}
+	c.usage = `Usage: edge run [--config edge.yaml] [flags]
+
+Reads frames from a camera, describes them when the schedule says so, and publishes
+captions on <prefix>/<device>/caption. Questions published on <prefix>/<device>/ask as
+{"id":"1","question":"what color is the background?","session":"optional"} are answered
+on <prefix>/<device>/answer; any message on <prefix>/<device>/trigger asks for a
+description now. The retained <prefix>/<device>/status says "online" (and "offline" as the
+last will). Without a broker, an embedded one listens on 127.0.0.1:1883.
+
+Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_CAMERA,
+EDGE_MODE, EDGE_INTERVAL, EDGE_PROMPT, EDGE_MQTT_BROKER, EDGE_MQTT_USERNAME,
+EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID), then flags; later ones win.
+
+Examples:
+  edge run                                   # synthetic scenes, embedded broker
+  edge run --camera /dev/video0 --mode change --broker tcp://192.168.1.10:1883
+  edge run --camera 'nvarguscamerasrc ! nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! appsink'
+  edge run --config /etc/edge.yaml --print
+  mosquitto_sub -t 'edge/+/caption'          # watch the captions
+  mosquitto_pub -t edge/cam1/ask -m '{"id":"1","question":"how many shapes are there?"}'`
+	c.run = func(ctx context.Context, e env, args []string) error {
+		fs := newFlags(e, c)
+		configPath := fs.String("config", "", "YAML configuration file")
+		var mf modelFlags
+		mf.register(fs)
+		int8 := fs.Bool("int8", false, "quantize the model to int8 while loading")
+		cam := fs.String("camera", "", `frame source: synthetic, an image file or folder, a video file, a device index, /dev/videoN, a GStreamer pipeline or an RTSP URL (default "synthetic")`)
+		maxFPS := fs.Float64("max-fps", 0, "read at most this many frames per second")
+		onEnd := fs.String("on-end", "", "when the camera ends: stop, loop or reopen")
+		mode := fs.String("mode", "", "when to describe: interval, change, trigger or continuous (default interval)")
+		interval := fs.Duration("interval", 0, "time between descriptions in interval mode (default 5s)")
+		threshold := fs.Float64("change-threshold", 0, "scene-change threshold in change mode (mean abs difference of 32x32 thumbnails)")
+		prompt := fs.String("prompt", "", "text each caption continues")
+		maxNew := fs.Int("max-new-tokens", 0, "most tokens per caption or answer (default 30)")
+		broker := fs.String("broker", "", "MQTT broker URL (tcp://, ssl://, ws://); empty starts an embedded broker")
+		embedded := fs.String("embedded-addr", "", "address of the embedded broker (default 127.0.0.1:1883)")
+		prefix := fs.String("prefix", "", `MQTT topic prefix (default "edge")`)
+		deviceID := fs.String("device-id", "", "device id in topics (default: host name)")
+		user := fs.String("username", "", "MQTT user name")
+		duration := fs.Duration("duration", 0, "stop after this long (0: run until interrupted)")
+		print := fs.Bool("print", false, "print captions and answers to stdout as they are published")
+		verbose := fs.Bool("v", false, "log connection events")
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		cfg, err := loadRunConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		str := func(name string, dst *string, v string) {
+			if set[name] {
+				*dst = v
+			}
+		}
+		str("model", &cfg.Model.Dir, mf.model)
+		str("device", &cfg.Model.Device, mf.device)
+		str("camera", &cfg.Camera.Source, *cam)
+		str("on-end", &cfg.Camera.OnEnd, *onEnd)
+		str("mode", &cfg.Schedule.Mode, *mode)
+		str("prompt", &cfg.Prompt, *prompt)
+		str("broker", &cfg.MQTT.Broker, *broker)
+		str("embedded-addr", &cfg.MQTT.EmbeddedAddr, *embedded)
+		str("prefix", &cfg.MQTT.Prefix, *prefix)
+		str("device-id", &cfg.MQTT.DeviceID, *deviceID)
+		str("username", &cfg.MQTT.Username, *user)
+		if set["threads"] {
+			cfg.Model.Threads = mf.threads
+		}
+		if set["int8"] {
+			cfg.Model.Int8 = *int8
+		}
+		if set["max-fps"] {
+			cfg.Camera.MaxFPS = *maxFPS
+		}
+		if set["interval"] {
+			cfg.Schedule.Interval = *interval
+		}
+		if set["change-threshold"] {
+			cfg.Schedule.ChangeThreshold = *threshold
+		}
+		if set["max-new-tokens"] {
+			cfg.MaxNewTokens = *maxNew
+		}
+		cfg.Defaults()
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("configuration: %s", oneLine(err))
+		}
+		level := slog.LevelWarn
+		if *verbose {
+			level = slog.LevelInfo
+		}
+		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads}
+		m, err := mf.loadWith(e, cfg.Model.Int8)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		if *duration > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, *duration)
+			defer cancel()
+		}
+		board := "unknown"
+		if b, err := jetson.Detect("/"); err == nil {
+			board = b.Model
+			if b.IsJetson {
+				board = fmt.Sprintf("%s (L4T %s)", b.Model, b.L4T)
+			}
+		}
+		opts := service.Options{Logger: logger, Version: version, Board: board,
+			OnReady: func(broker string, t mqtt.Topics) {
+				fmt.Fprintf(e.stderr, "edge run: camera %s, broker %s, captions on %s, asks on %s\n", cfg.Camera.Source, broker, t.Caption, t.Ask)
+			}}
+		if *print {
+			opts.OnCaption = func(c mqtt.Caption) { fmt.Fprintf(e.stdout, "caption %d: %s\n", c.Seq, c.Text) }
+			opts.OnAnswer = func(a mqtt.Answer) { fmt.Fprintf(e.stdout, "answer %s: %s\n", a.ID, a.Text) }
+		}
+		err = service.Run(ctx, cfg, m, opts)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil // --duration ran out
+		}
+		return err
+	}
+	return c
+}
+
+// loadRunConfig reads the YAML file (if any) and then the environment.
+func loadRunConfig(path string) (service.Config, error) {
+	var cfg service.Config
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %s", path, oneLine(err))
+		}
+	}
+	envs := map[string]*string{
+		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
+		"EDGE_PROMPT": &cfg.Prompt, "EDGE_MQTT_BROKER": &cfg.MQTT.Broker, "EDGE_MQTT_USERNAME": &cfg.MQTT.Username,
+		"EDGE_MQTT_PASSWORD": &cfg.MQTT.Password, "EDGE_MQTT_PREFIX": &cfg.MQTT.Prefix, "EDGE_DEVICE_ID": &cfg.MQTT.DeviceID,
+	}
+	for k, dst := range envs {
+		if v, ok := os.LookupEnv(k); ok {
+			*dst = v
+		}
+	}
+	if v, ok := os.LookupEnv("EDGE_INTERVAL"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			if secs, err2 := strconv.ParseFloat(v, 64); err2 == nil {
+				d = time.Duration(secs * float64(time.Second))
+			} else {
+				return cfg, fmt.Errorf("EDGE_INTERVAL=%q: %w", v, err)
+			}
+		}
+		cfg.Schedule.Interval = d
+	}
+	return cfg, nil
+}
