@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/edgevlm/edge/models/blip2"
+	"github.com/edgevlm/edge/models/shapes"
+	"github.com/edgevlm/edge/quant"
+	"github.com/edgevlm/edge/runtime/cpu"
+)
+
+func quantizeCommand() command {
+	c := command{name: "quantize", summary: "Write an int8 copy of a checkpoint (still safetensors; load it with --model)."}
+	c.usage = `Usage: edge quantize [flags] IN OUT
+
+Vision encoder and Q-Former get int8 weights and int8 activations (W8A8); the language
+model gets int8 weights with float activations (--lm-w8a8 for int8 activations too).
+Norms, biases, positions and the patch convolution stay in floating point. The copy is
+written to a temporary folder beside OUT, loaded back to check it, and only then renamed
+to OUT.
+
+Examples:
+  edge quantize ~/models/blip2-opt-2.7b ~/models/blip2-opt-2.7b-int8
+  edge caption --model ~/models/blip2-opt-2.7b-int8 photo.jpg
+  edge quantize embedded shapes-int8        # the embedded shapes model`
+	c.run = func(ctx context.Context, e env, args []string) error {
+		fs := newFlags(e, c)
+		lmW8A8 := fs.Bool("lm-w8a8", false, "quantize the language model's activations too")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 2 {
+			return usagef("give the checkpoint folder to read and the folder to write")
+		}
+		in, out := pos[0], pos[1]
+		if in == "embedded" {
+			if in, err = shapes.Dir(); err != nil {
+				return err
+			}
+		}
+		start := time.Now()
+		var drawn time.Time
+		bar := func(done, total int64) {
+			if done < total && time.Since(drawn) < 200*time.Millisecond {
+				return // redraw a few times a second, not per tensor
+			}
+			drawn = time.Now()
+			const width = 30
+			fill := int(done * width / max(total, 1))
+			fmt.Fprintf(e.stderr, "\rquantizing [%s%s] %5.1f%% of %.1f MB %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
+				100*float64(done)/float64(max(total, 1)), float64(total)/1e6, time.Since(start).Round(100*time.Millisecond))
+		}
+		rep, err := quant.WriteCheckpoint(ctx, in, out, quant.Options{LMW8A8: *lmW8A8, Progress: bar,
+			Verify: func(dir string) error {
+				m, err := blip2.Load(dir, blip2.Options{Backend: cpu.New(0)})
+				if err != nil {
+					return err
+				}
+				return m.Close()
+			}})
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s: %d tensors, %d quantized, %.1f MB → %.1f MB of weights, in %s\n", out, rep.Tensors, rep.Quantized,
+			float64(rep.BytesIn)/1e6, float64(rep.BytesOut)/1e6, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	return c
+}
