@@ -31,7 +31,8 @@ func Dir() (string, error) {
 	if err != nil {
 		base = os.TempDir()
 	}
-	dir := filepath.Join(base, "edge", Name+"-"+sum[:12])
+	// The version goes in the parent folder so the model folder keeps its own name.
+	dir := filepath.Join(base, "edge", sum[:12], Name)
 	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
 		return dir, nil
 	}
