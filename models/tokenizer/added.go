@@ -97,15 +97,22 @@ type matchPattern struct {
 // matcher finds added tokens leftmost-longest, as tokenizers' Aho-Corasick
 // automaton with MatchKind::LeftmostLongest does.
 type matcher struct {
-	byFirst map[byte][]matchPattern // longest first
+	byFirst *[256][]matchPattern // by first byte, longest first; nil when empty
 }
 
 func newMatcher(pats []matchPattern) matcher {
-	m := matcher{byFirst: make(map[byte][]matchPattern)}
+	var m matcher
 	for _, p := range pats {
-		if p.text != "" {
-			m.byFirst[p.text[0]] = append(m.byFirst[p.text[0]], p)
+		if p.text == "" {
+			continue
 		}
+		if m.byFirst == nil {
+			m.byFirst = new([256][]matchPattern)
+		}
+		m.byFirst[p.text[0]] = append(m.byFirst[p.text[0]], p)
+	}
+	if m.byFirst == nil {
+		return m
 	}
 	for _, list := range m.byFirst {
 		slices.SortStableFunc(list, func(a, b matchPattern) int {
@@ -140,12 +147,16 @@ func (m *matcher) split(s string) []segment {
 	if s == "" {
 		return nil
 	}
-	if len(m.byFirst) == 0 {
+	if m.byFirst == nil {
 		return []segment{{0, len(s), nil}}
 	}
 	var out []segment
 	startOffset := 0
 	for i := 0; i < len(s); {
+		if len(m.byFirst[s[i]]) == 0 {
+			i++
+			continue
+		}
 		p := m.longestAt(s, i)
 		if p == nil {
 			i++

@@ -14,21 +14,27 @@ const benchText = `The camera on the robot looks at the kitchen every few second
 	`there? Answer: three. The model answers short questions like these in a fraction of a second, and it keeps ` +
 	`the last few turns of the conversation so that a follow-up such as "what color are they?" can be understood. ` +
 	`It doesn't need a network connection: the whole pipeline, from the image to the words, runs on the device ` +
-	`itself, which matters for privacy and for places where the connection is slow or missing altogether. 1234!`
+	`itself, which matters for privacy and for places where the connection is slow or missing altogether. ` +
+	`The answers come back as text, token by token, as soon as they are ready. 1234!`
 
 func benchmarkEncode(b *testing.B, dir string, cached bool) {
 	tok, err := Load(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if !cached {
-		if m, ok := tok.model.(*bpeModel); ok {
+	if !cached { // every word merged or segmented from scratch
+		nt := *tok
+		switch m := tok.model.(type) {
+		case *bpeModel:
 			c := *m
-			c.cache = nil // every word merged from scratch
-			nt := *tok
+			c.cache = nil
 			nt.model = &c
-			tok = &nt
+		case *unigramModel:
+			c := *m
+			c.cache = nil
+			nt.model = &c
 		}
+		tok = &nt
 	}
 	b.SetBytes(int64(len(benchText)))
 	b.ReportAllocs()
@@ -50,6 +56,11 @@ func BenchmarkEncodeOPTNoCache(b *testing.B) {
 
 // BenchmarkEncodeT5 encodes the same text with the real T5 Unigram tokenizer.
 func BenchmarkEncodeT5(b *testing.B) { benchmarkEncode(b, filepath.Join(fixtureReal, "t5"), true) }
+
+// BenchmarkEncodeT5NoCache segments every word anew.
+func BenchmarkEncodeT5NoCache(b *testing.B) {
+	benchmarkEncode(b, filepath.Join(fixtureReal, "t5"), false)
+}
 
 // BenchmarkLoadOPT parses the 3.5 MB OPT tokenizer.json.
 func BenchmarkLoadOPT(b *testing.B) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -19,9 +18,9 @@ type bpeModel struct {
 	fuseUnk      bool
 	byteFallback bool
 	ignoreMerges bool
-	prefix       string // continuing_subword_prefix
-	suffix       string // end_of_word_suffix
-	cache        *wordCache
+	prefix       string              // continuing_subword_prefix
+	suffix       string              // end_of_word_suffix
+	cache        *wordCache[[]int32] // nil: no caching
 }
 
 type bpeMerge struct {
@@ -64,7 +63,7 @@ func newBPE(raw json.RawMessage) (*bpeModel, error) {
 		fuseUnk:      j.FuseUnk,
 		byteFallback: j.ByteFallback,
 		ignoreMerges: j.IgnoreMerges,
-		cache:        newWordCache(),
+		cache:        &wordCache[[]int32]{},
 	}
 	if j.ContinuingSubwordPrefix != nil {
 		m.prefix = *j.ContinuingSubwordPrefix
@@ -366,39 +365,4 @@ func (q *mergeQueue) pop() mergeItem {
 		q.items[i], q.items[small] = q.items[small], q.items[i]
 		i = small
 	}
-}
-
-// wordCache remembers the merged ids of words already seen by one model.
-// It stops growing at wordCacheCap entries, as tokenizers' cache does.
-type wordCache struct {
-	mu sync.RWMutex
-	m  map[string][]int32
-}
-
-const (
-	wordCacheCap    = 10000
-	wordCacheMaxLen = 256 // longer words are not worth keeping
-)
-
-func newWordCache() *wordCache { return &wordCache{m: make(map[string][]int32)} }
-
-func (c *wordCache) get(w string) ([]int32, bool) {
-	if c == nil {
-		return nil, false
-	}
-	c.mu.RLock()
-	ids, ok := c.m[w]
-	c.mu.RUnlock()
-	return ids, ok
-}
-
-func (c *wordCache) put(w string, ids []int32) {
-	if c == nil || len(w) >= wordCacheMaxLen {
-		return
-	}
-	c.mu.Lock()
-	if len(c.m) < wordCacheCap {
-		c.m[w] = ids
-	}
-	c.mu.Unlock()
 }

@@ -32,6 +32,17 @@ const (
 
 // gcbOf looks r up in the generated table.
 func gcbOf(r rune) gcb {
+	if r < 0x300 { // below the combining marks only controls have a class
+		switch {
+		case r == '\r':
+			return gcbCR
+		case r == '\n':
+			return gcbLF
+		case r < 0x20 || r >= 0x7F && r <= 0x9F || r == 0xAD:
+			return gcbControl
+		}
+		return gcbOther
+	}
 	if r >= hangulBase && r < hangulBase+hangulCount {
 		if (r-hangulBase)%hangulTCount == 0 {
 			return gcbLV
@@ -56,6 +67,9 @@ func gcbOf(r rune) gcb {
 }
 
 func isExtPict(r rune) bool {
+	if r < 0xA9 {
+		return false
+	}
 	const row = 6
 	lo, hi := 0, len(extPictTable)/row
 	for lo < hi {
@@ -84,6 +98,10 @@ func tableRune(t string, i int) rune {
 func graphemeLen(s string) int {
 	if s == "" {
 		return 0
+	}
+	// Two ASCII characters only stay together as CR LF.
+	if s[0] < utf8.RuneSelf && s[0] != '\r' && (len(s) == 1 || s[1] < utf8.RuneSelf) {
+		return 1
 	}
 	r, n := utf8.DecodeRuneInString(s)
 	prev := gcbOf(r)

@@ -15,6 +15,12 @@ import (
 type precompiled struct {
 	units []uint32
 	pool  string
+	ascii [utf8.RuneSelf]asciiRule // transform of each ASCII character, looked up once
+}
+
+type asciiRule struct {
+	rep string
+	ok  bool
 }
 
 func newPrecompiled(b64 string) (*precompiled, error) {
@@ -41,6 +47,10 @@ func newPrecompiled(b64 string) (*precompiled, error) {
 		return nil, fmt.Errorf("Precompiled: replacement strings are not valid UTF-8")
 	}
 	p.pool = string(pool)
+	for c := range p.ascii {
+		rep, ok := p.transform(string(rune(c)))
+		p.ascii[c] = asciiRule{rep, ok}
+	}
 	return p, nil
 }
 
@@ -111,6 +121,14 @@ func (p *precompiled) normalize(s string) (string, bool) {
 		n := graphemeLen(s)
 		g := s[:n]
 		s = s[n:]
+		if n == 1 {
+			if r := p.ascii[g[0]]; r.ok {
+				sb.WriteString(r.rep)
+			} else {
+				sb.WriteString(g)
+			}
+			continue
+		}
 		if n < 6 {
 			if rep, ok := p.transform(g); ok {
 				sb.WriteString(rep)

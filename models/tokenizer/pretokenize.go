@@ -22,7 +22,11 @@ type preTokenizer interface {
 }
 
 func preTokenize(p preTokenizer, in []split) []split {
-	out := make([]split, 0, len(in)*2)
+	n := 0
+	for _, sp := range in {
+		n += len(sp.text)
+	}
+	out := make([]split, 0, n/4+2) // about one piece per word
 	for _, sp := range in {
 		out = p.splitOne(sp, out)
 	}
@@ -108,13 +112,21 @@ func (b byteLevelPre) splitOne(sp split, out []split) []split {
 	if b.addPrefixSpace && s != "" && !strings.HasPrefix(s, " ") {
 		s = " " + s
 	}
+	// Map the whole piece once; the regex pieces are then substrings of it.
+	mapped := b.bl.encode(s)
 	if !b.useRegex {
-		return append(out, split{b.bl.encode(s), sp.atStart})
+		return append(out, split{mapped, sp.atStart})
 	}
+	at := 0 // where s[i:] starts in mapped
 	for i := 0; i < len(s); {
 		n := gpt2MatchLen(s[i:])
-		out = append(out, split{b.bl.encode(s[i : i+n]), sp.atStart && i == 0})
+		size := 0
+		for k := i; k < i+n; k++ {
+			size += len(b.bl.toChar[s[k]])
+		}
+		out = append(out, split{mapped[at : at+size], sp.atStart && i == 0})
 		i += n
+		at += size
 	}
 	return out
 }

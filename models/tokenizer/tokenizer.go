@@ -33,6 +33,7 @@ type model interface {
 	tokenize(word string, enc *encoding) error
 	tokenToID(tok string) (int, bool)
 	idToToken(id int) (string, bool)
+	vocabStrings() int // distinct tokens in the vocabulary
 	forEachToken(fn func(tok string))
 }
 
@@ -115,7 +116,10 @@ func (t *Tokenizer) encode(text string, addSpecial, wantTokens bool) (encoding, 
 	if !utf8.ValidString(text) {
 		return encoding{}, fmt.Errorf("tokenizer: encode %s: text is not valid UTF-8", quoteShort(text))
 	}
-	enc := encoding{wantTokens: wantTokens}
+	enc := encoding{wantTokens: wantTokens, ids: make([]int, 0, len(text)/3+4)}
+	if wantTokens {
+		enc.tokens = make([]string, 0, cap(enc.ids))
+	}
 	for _, seg := range t.added.raw.split(text) {
 		piece := text[seg.start:seg.end]
 		if seg.tok != nil {

@@ -20,6 +20,7 @@ type unigramModel struct {
 	minScore     float64
 	unkID        int // -1 when the model has none
 	byteFallback bool
+	cache        *wordCache[[]string] // segmentations already found; nil: none
 }
 
 // unkPenalty is tokenizers' K_UNK_PENALTY.
@@ -71,6 +72,7 @@ func newUnigram(raw json.RawMessage) (*unigramModel, error) {
 		minScore:     math.Inf(1),
 		unkID:        -1,
 		byteFallback: j.ByteFallback,
+		cache:        &wordCache[[]string]{},
 	}
 	if j.UnkID != nil {
 		if *j.UnkID < 0 || *j.UnkID >= len(j.Vocab) {
@@ -111,9 +113,13 @@ func (m *unigramModel) forEachToken(fn func(string)) {
 }
 
 func (m *unigramModel) tokenize(word string, enc *encoding) error {
-	pieces, err := m.segment(word)
-	if err != nil {
-		return err
+	pieces, ok := m.cache.get(word)
+	if !ok {
+		var err error
+		if pieces, err = m.segment(word); err != nil {
+			return err
+		}
+		m.cache.put(word, pieces)
 	}
 	for _, p := range pieces {
 		if id, ok := m.toID[p]; ok {
@@ -216,10 +222,11 @@ func (m *unigramModel) segment(s string) ([]string, error) {
 // pieceTrie is a byte trie over the pieces, children of a node stored
 // contiguously and sorted by label.
 type pieceTrie struct {
-	first []int32 // node -> index of its first child
-	count []int32 // node -> number of children
-	label []byte  // node -> the byte that leads to it
-	value []int32 // node -> piece id, or -1
+	first []int32    // node -> index of its first child
+	count []int32    // node -> number of children
+	label []byte     // node -> the byte that leads to it
+	value []int32    // node -> piece id, or -1
+	root  [256]int32 // child of the root for each byte, or -1
 }
 
 // buildPieceTrie builds the trie breadth first from the sorted pieces.
@@ -262,14 +269,29 @@ func buildPieceTrie(toID map[string]int) pieceTrie {
 			i = j
 		}
 	}
+	for b := range t.root {
+		t.root[b] = -1
+	}
+	for c := t.first[0]; c < t.first[0]+t.count[0]; c++ {
+		t.root[t.label[c]] = c
+	}
 	return t
 }
 
 // prefixes calls fn(length, id) for every piece that is a prefix of s,
 // shortest first.
 func (t *pieceTrie) prefixes(s string, fn func(n, id int)) {
-	node := int32(0)
-	for i := 0; i < len(s); i++ {
+	if s == "" {
+		return
+	}
+	node := t.root[s[0]]
+	if node < 0 {
+		return
+	}
+	if v := t.value[node]; v >= 0 {
+		fn(1, int(v))
+	}
+	for i := 1; i < len(s); i++ {
 		lo, hi := t.first[node], t.first[node]+t.count[node]
 		b := s[i]
 		for lo < hi {

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -145,4 +146,40 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+func TestFolderMerging(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join(fixtureTokenizers, "bpe-opt", "tokenizer.json"))
+	require.NoError(t, err)
+	writeFile(t, dir, "tokenizer.json", string(src))
+	writeFile(t, dir, "added_tokens.json", `{"<img2>": 430, "<image>": 420}`)
+	writeFile(t, dir, "tokenizer_config.json", `{
+		"clean_up_tokenization_spaces": true,
+		"added_tokens_decoder": {"421": {"content": "<new>", "lstrip": false, "rstrip": true,
+			"normalized": false, "single_word": false, "special": false}},
+		"eos_token": "</s>",
+		"extra_special_tokens": {"b": "<extra-b>", "a": "<extra-a>"}}`)
+	writeFile(t, dir, "special_tokens_map.json", `{"mask_token": {"content": "<mask>", "lstrip": true},
+		"additional_special_tokens": ["<new>"]}`)
+
+	tok, err := Load(dir)
+	require.NoError(t, err)
+	require.True(t, tok.CleanUpTokenizationSpaces())
+	for _, c := range []struct {
+		tok string
+		id  int
+	}{{"<img2>", 430}, {"<image>", 420}, {"<new>", 421}, {"<extra-a>", 431}, {"<extra-b>", 432}, {"<mask>", 433}} {
+		id, ok := tok.TokenToID(c.tok)
+		require.True(t, ok, c.tok)
+		require.Equal(t, c.id, id, c.tok)
+		require.True(t, tok.IsSpecial(id), c.tok)
+	}
+	require.Equal(t, 426, tok.VocabSize()) // 420 in the BPE vocab, <image> and five more
+
+	ids, tokens, err := tok.EncodeWithTokens("a <mask>red<new>  a<img2>", false)
+	require.NoError(t, err)
+	require.Equal(t, []int{68, 433, 337, 421, 68, 430}, ids)
+	require.Equal(t, []string{"a", " <mask>", "red", "<new>  ", "a", "<img2>"}, tokens)
+	require.Equal(t, "areda", tok.Decode(ids, true)) // the stripped spaces belong to <new>
 }
