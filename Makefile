@@ -18,13 +18,14 @@ demo: build
 
 test: deps
 	$(GO) vet ./...
-	$(GO) test $(TESTFLAGS) ./...
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./...
+	EDGE_README_TEST=1 $(GO) test $(TESTFLAGS) ./...
 
 bench: build
 	$(BIN) bench
 
 arm64:
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags nogocv ./...
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o bin/edge-linux-arm64 ./cmd/edge
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
