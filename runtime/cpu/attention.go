@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/kernels"
 )
 
 // Attention computes softmax(scale·q·kᵀ + bias + mask)·v per head, in float32 with the
@@ -32,7 +33,7 @@ func (b *Backend) Attention(q, k, v *runtime.Tensor, p runtime.AttentionParams) 
 			}
 			maxv := float32(math.Inf(-1))
 			for j := 0; j < limit; j++ {
-				s := p.Scale * dot(qi, k.Data[j*width+head*d:j*width+head*d+d])
+				s := p.Scale * kernels.Dot(qi, k.Data[j*width+head*d:j*width+head*d+d])
 				if bias != nil {
 					s += bias[j]
 				}
@@ -48,11 +49,7 @@ func (b *Backend) Attention(q, k, v *runtime.Tensor, p runtime.AttentionParams) 
 			inv := float32(1 / sum)
 			o := out.Data[i*width+head*d : i*width+head*d+d]
 			for j := 0; j < limit; j++ {
-				pj := scores[j] * inv
-				vj := v.Data[j*width+head*d : j*width+head*d+d]
-				for c := range o {
-					o[c] += pj * vj[c]
-				}
+				kernels.Axpy(scores[j]*inv, v.Data[j*width+head*d:j*width+head*d+d], o)
 			}
 		}
 	})

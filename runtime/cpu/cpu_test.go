@@ -1,0 +1,120 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgevlm/edge/quant"
+	"github.com/edgevlm/edge/runtime"
+)
+
+func randn(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return x
+}
+
+func maxDiff(a, b []float32) float64 {
+	var m float64
+	for i := range a {
+		m = math.Max(m, math.Abs(float64(a[i]-b[i])))
+	}
+	return m
+}
+
+// TestLinearAgainstReference checks the float, weight-only int8 and W8A8 paths, split
+// both ways (few rows: over outputs; many rows: over rows), against plain loops.
+func TestLinearAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, threads := range []int{1, 3} {
+		be := New(threads)
+		for _, sh := range []struct{ rows, out, in int }{{1, 37, 65}, {2, 128, 64}, {5, 17, 3}, {40, 33, 129}, {197, 64, 48}} {
+			x := randn(rng, sh.rows*sh.in)
+			w := randn(rng, sh.out*sh.in)
+			bias := randn(rng, sh.out)
+			want := make([]float32, sh.rows*sh.out)
+			gemmNTRef(sh.rows, sh.out, sh.in, x, w, want)
+			for i := range want {
+				want[i] += bias[i%sh.out]
+			}
+			xt := runtime.FromData(x, sh.rows, sh.in)
+			got := be.Linear(xt, runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, F32: w}, Bias: bias})
+			require.Less(t, maxDiff(got.Data, want), 1e-4*math.Sqrt(float64(sh.in)), "f32 %+v", sh)
+
+			q, s := quant.QuantizeRows(w, sh.out, sh.in)
+			deq := quant.Dequantize(q, s, sh.in)
+			wantQ := make([]float32, sh.rows*sh.out)
+			gemmNTRef(sh.rows, sh.out, sh.in, x, deq, wantQ)
+			gotQ := be.Linear(xt, runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, I8: q, Scales: s}})
+			require.Less(t, maxDiff(gotQ.Data, wantQ), 1e-4*math.Sqrt(float64(sh.in)), "w8 %+v", sh)
+
+			// W8A8: the activations are rounded too, so compare with the float product
+			// within what 8-bit activations allow.
+			gotA := be.Linear(xt, runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, I8: q, Scales: s, ActInt8: true}})
+			var amax float64
+			for _, v := range x {
+				amax = math.Max(amax, math.Abs(float64(v)))
+			}
+			bound := amax / 127 * 3 * math.Sqrt(float64(sh.in)) // ~3σ of the rounding noise
+			require.Less(t, maxDiff(gotA.Data, wantQ), bound, "w8a8 %+v", sh)
+		}
+	}
+}
+
+func TestAttentionAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	be := New(2)
+	for _, tc := range []struct {
+		tq, tk, heads, d int
+		causal, bias     bool
+	}{{7, 7, 2, 8, false, false}, {3, 9, 4, 4, false, true}, {5, 5, 1, 16, true, false}, {1, 12, 3, 8, true, true}, {4, 10, 2, 8, true, false}} {
+		w := tc.heads * tc.d
+		q, k, v := randn(rng, tc.tq*w), randn(rng, tc.tk*w), randn(rng, tc.tk*w)
+		var bias []float32
+		if tc.bias {
+			bias = randn(rng, tc.heads*tc.tq*tc.tk)
+		}
+		offset := tc.tk - tc.tq
+		p := runtime.AttentionParams{Heads: tc.heads, HeadDim: tc.d, Scale: 0.3, Causal: tc.causal, QueryOffset: offset, Bias: bias}
+		got := be.Attention(runtime.FromData(q, tc.tq, w), runtime.FromData(k, tc.tk, w), runtime.FromData(v, tc.tk, w), p)
+		want := make([]float32, tc.tq*w)
+		for h := 0; h < tc.heads; h++ {
+			for i := 0; i < tc.tq; i++ {
+				scores := make([]float64, tc.tk)
+				m := math.Inf(-1)
+				for j := 0; j < tc.tk; j++ {
+					if tc.causal && j > i+offset {
+						scores[j] = math.Inf(-1)
+						continue
+					}
+					var s float64
+					for c := 0; c < tc.d; c++ {
+						s += float64(q[i*w+h*tc.d+c]) * float64(k[j*w+h*tc.d+c])
+					}
+					s *= 0.3
+					if bias != nil {
+						s += float64(bias[(h*tc.tq+i)*tc.tk+j])
+					}
+					scores[j] = s
+					m = math.Max(m, s)
+				}
+				var sum float64
+				for j := range scores {
+					scores[j] = math.Exp(scores[j] - m)
+					sum += scores[j]
+				}
+				for j := range scores {
+					for c := 0; c < tc.d; c++ {
+						want[i*w+h*tc.d+c] += float32(scores[j] / sum * float64(v[j*w+h*tc.d+c]))
+					}
+				}
+			}
+		}
+		require.Less(t, maxDiff(got.Data, want), 1e-5, "%+v", tc)
+	}
+}
