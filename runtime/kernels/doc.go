@@ -1,0 +1,21 @@
+// Package kernels holds the single-threaded compute primitives of the CPU backend:
+// fp32 matrix products shaped like a Linear layer (weights stored [out, in]), the
+// vector helpers around them, int8 matrix products with exact int32 accumulation,
+// weight-only int8 matrix-vector products with fp32 activations, and symmetric
+// per-row int8 quantization.
+//
+// Every kernel has a portable Go version and, on amd64 (AVX2+FMA, AVX-512, AVX-512
+// VNNI) and arm64 (NEON, SDOT), an assembly version. The best version this CPU runs
+// is chosen once at start-up; [Impl] names it. The build tag purego forces the
+// portable versions everywhere.
+//
+// The kernels never start goroutines: the caller splits work across cores (by rows
+// of C, or by panels of B) and calls them on disjoint parts of the output.
+//
+// Matrices are row-major slices with a leading dimension (the distance, in
+// elements, between the starts of two consecutive rows). A call whose slices are too
+// short for the shapes it is given panics with a message naming the shapes, like an
+// out-of-range index would: shapes are checked by the tensor layer above, and a
+// kernel must never read or write outside its slices. No kernel allocates, except
+// PackB and PackBI8, which return new memory.
+package kernels

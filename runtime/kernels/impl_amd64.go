@@ -1,0 +1,261 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// amd64: AVX2+FMA, AVX-512F (fp32 kernels on 512-bit vectors) and AVX-512 VNNI
+// (VPDPBUSD int8 micro-kernel). Without AVX2+FMA the portable kernels run.
+
+var (
+	avx2 = &impl{
+		name: "amd64-avx2", isa: isaAVX2, vecLen: 8,
+		f32:     f32Shape{dotRows: 2, dotLen: 8, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 20},
+		i8:      i8Shape{dotRows: 2, dotLen: 16},
+		gemvLen: 16, quantLen: 8,
+	}
+	avx512 = &impl{
+		name: "amd64-avx512", isa: isaAVX512, vecLen: 16,
+		f32:     f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
+		i8:      i8Shape{dotRows: 2, dotLen: 16},
+		gemvLen: 16, quantLen: 16,
+	}
+	avx512VNNI = &impl{
+		name: "amd64-avx512-vnni", isa: isaAVX512VNNI, vecLen: 16,
+		f32: f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
+		i8: i8Shape{micro: true, smallM: 4, dotRows: 2, dotLen: 16,
+			mr: 12, nr: 32, kcq: 256},
+		gemvLen: 16, quantLen: 16,
+	}
+)
+
+var active = available()[len(available())-1]
+
+// available lists the implementations this CPU runs, portable first, best last.
+func available() []*impl {
+	x := cpu.X86
+	out := []*impl{portable}
+	if !x.HasAVX2 || !x.HasFMA {
+		return out
+	}
+	out = append(out, avx2)
+	if !x.HasAVX512F || !x.HasAVX512BW || !x.HasAVX512VL || !x.HasAVX512DQ {
+		return out
+	}
+	out = append(out, avx512)
+	if x.HasAVX512VNNI {
+		out = append(out, avx512VNNI)
+	}
+	return out
+}
+
+//go:noescape
+func dotAVX2(n int, a, b *float32) float32
+
+//go:noescape
+func axpyAVX2(n int, alpha float32, x, y *float32)
+
+//go:noescape
+func scaleAVX2(n int, alpha float32, x *float32)
+
+//go:noescape
+func sdotTileAVX2(k int, a, b *[4]*float32, out *[16]float32)
+
+//go:noescape
+func sgemmMicroAVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int, load bool)
+
+//go:noescape
+func dotAVX512(n int, a, b *float32) float32
+
+//go:noescape
+func axpyAVX512(n int, alpha float32, x, y *float32)
+
+//go:noescape
+func scaleAVX512(n int, alpha float32, x *float32)
+
+//go:noescape
+func sdotTileAVX512(k int, a, b *[4]*float32, out *[16]float32)
+
+//go:noescape
+func sgemmMicroAVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int, load bool)
+
+//go:noescape
+func i8DotTileAVX2(k int, a, b *[4]*int8, out *[16]int32)
+
+//go:noescape
+func i8MicroVNNI(kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool)
+
+//go:noescape
+func gemvTileAVX2(k int, w *[4]*int8, x *float32, out *[4]float32)
+
+//go:noescape
+func gemvTileAVX512(k int, w *[4]*int8, x *float32, out *[4]float32)
+
+//go:noescape
+func dotI8AVX2(k int, w *int8, x *float32) float32
+
+//go:noescape
+func dotI8AVX512(k int, w *int8, x *float32) float32
+
+//go:noescape
+func maxAbsAVX2(n int, x *float32) float32
+
+//go:noescape
+func maxAbsAVX512(n int, x *float32) float32
+
+//go:noescape
+func quantizeAVX2(n int, x *float32, inv float32, q *int8)
+
+//go:noescape
+func quantizeAVX512(n int, x *float32, inv float32, q *int8)
+
+func vecDot(s isa, n int, a, b *float32) float32 {
+	switch s {
+	case isaAVX2:
+		return dotAVX2(n, a, b)
+	case isaAVX512, isaAVX512VNNI:
+		return dotAVX512(n, a, b)
+	}
+	return dotGo(n, a, b)
+}
+
+func vecAxpy(s isa, n int, alpha float32, x, y *float32) {
+	switch s {
+	case isaAVX2:
+		axpyAVX2(n, alpha, x, y)
+	case isaAVX512, isaAVX512VNNI:
+		axpyAVX512(n, alpha, x, y)
+	default:
+		axpyGo(n, alpha, x, y)
+	}
+}
+
+func vecScale(s isa, n int, alpha float32, x *float32) {
+	switch s {
+	case isaAVX2:
+		scaleAVX2(n, alpha, x)
+	case isaAVX512, isaAVX512VNNI:
+		scaleAVX512(n, alpha, x)
+	default:
+		scaleGo(n, alpha, x)
+	}
+}
+
+func f32DotTile(s isa, k int, a, b *[4]*float32, out *[16]float32) {
+	switch s {
+	case isaAVX2:
+		sdotTileAVX2(k, a, b, out)
+	case isaAVX512, isaAVX512VNNI:
+		sdotTileAVX512(k, a, b, out)
+	default:
+		dotTileGo(k, a, b, out)
+	}
+}
+
+func f32Micro(s isa, kc int, a *float32, lda int, b *float32, c *float32, ldc int, load bool) {
+	switch s {
+	case isaAVX2:
+		sgemmMicroAVX2(kc, a, lda, b, c, ldc, load)
+	case isaAVX512, isaAVX512VNNI:
+		sgemmMicroAVX512(kc, a, lda, b, c, ldc, load)
+	default:
+		microGo(kc, a, lda, b, c, ldc, load)
+	}
+}
+
+func i8DotTile(s isa, k int, a, b *[4]*int8, out *[16]int32) {
+	switch s {
+	case isaAVX2, isaAVX512, isaAVX512VNNI:
+		i8DotTileAVX2(k, a, b, out)
+	default:
+		i8DotTileGo(k, a, b, out)
+	}
+}
+
+func i8Micro(s isa, kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool) {
+	if s != isaAVX512VNNI {
+		panic("kernels: int8 micro-kernel needs AVX-512 VNNI")
+	}
+	i8MicroVNNI(kq, a, lda, b, c, ldc, bias, load)
+}
+
+func gemvTile(s isa, k int, w *[4]*int8, x *float32, out *[4]float32) {
+	switch s {
+	case isaAVX2:
+		gemvTileAVX2(k, w, x, out)
+	case isaAVX512, isaAVX512VNNI:
+		gemvTileAVX512(k, w, x, out)
+	default:
+		gemvTileGo(k, w, x, out)
+	}
+}
+
+func dotI8(s isa, k int, w *int8, x *float32) float32 {
+	switch s {
+	case isaAVX2:
+		return dotI8AVX2(k, w, x)
+	case isaAVX512, isaAVX512VNNI:
+		return dotI8AVX512(k, w, x)
+	}
+	return dotI8Go(k, w, x)
+}
+
+func maxAbs(s isa, n int, x *float32) float32 {
+	switch s {
+	case isaAVX2:
+		return maxAbsAVX2(n, x)
+	case isaAVX512, isaAVX512VNNI:
+		return maxAbsAVX512(n, x)
+	}
+	return maxAbsGo(n, x)
+}
+
+func quantize(s isa, n int, x *float32, inv float32, q *int8) {
+	switch s {
+	case isaAVX2:
+		quantizeAVX2(n, x, inv, q)
+	case isaAVX512, isaAVX512VNNI:
+		quantizeAVX512(n, x, inv, q)
+	default:
+		quantizeGo(n, x, inv, q)
+	}
+}
+
+//go:noescape
+func packPanelAVX512(kw int, b *float32, ldb int, dst *float32)
+
+//go:noescape
+func packPanelAVX2(kw int, b *float32, ldb int, dst *float32)
+
+// packPanel packs the first columns of a full panel (nr rows of b) and returns how
+// many it packed: a multiple of the transpose block, the rest is left to Go.
+func packPanel(s isa, kw int, b *float32, ldb int, dst *float32) int {
+	switch s {
+	case isaAVX2:
+		if kw &^= 7; kw > 0 {
+			packPanelAVX2(kw, b, ldb, dst)
+		}
+		return kw
+	case isaAVX512, isaAVX512VNNI:
+		if kw &^= 15; kw > 0 {
+			packPanelAVX512(kw, b, ldb, dst)
+		}
+		return kw
+	}
+	return 0
+}
+
+//go:noescape
+func packPanelI8AVX512(kb int, b *int8, ldb int, dst *uint8)
+
+// packPanelI8ASM packs the first bytes of a full 32-row int8 panel for the VNNI
+// kernel and returns how many it packed (a multiple of 64).
+func packPanelI8ASM(s isa, kb int, b *int8, ldb int, dst *uint8) int {
+	if s != isaAVX512VNNI {
+		return 0
+	}
+	if kb &^= 63; kb > 0 {
+		packPanelI8AVX512(kb, b, ldb, dst)
+	}
+	return kb
+}

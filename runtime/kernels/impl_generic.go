@@ -1,0 +1,31 @@
+//go:build (!amd64 && !arm64) || purego
+
+package kernels
+
+// Without assembly (other architectures, or the purego tag) every primitive is the
+// portable one.
+
+var active = portable
+
+// available lists the implementations this CPU runs, for the tests.
+func available() []*impl { return []*impl{portable} }
+
+func vecDot(_ isa, n int, a, b *float32) float32                 { return dotGo(n, a, b) }
+func vecAxpy(_ isa, n int, alpha float32, x, y *float32)         { axpyGo(n, alpha, x, y) }
+func vecScale(_ isa, n int, alpha float32, x *float32)           { scaleGo(n, alpha, x) }
+func f32DotTile(_ isa, k int, a, b *[4]*float32, o *[16]float32) { dotTileGo(k, a, b, o) }
+func f32Micro(_ isa, kc int, a *float32, lda int, b *float32, c *float32, ldc int, load bool) {
+	microGo(kc, a, lda, b, c, ldc, load)
+}
+func i8DotTile(_ isa, k int, a, b *[4]*int8, o *[16]int32) { i8DotTileGo(k, a, b, o) }
+func i8Micro(isa, int, *int8, int, *uint8, *int32, int, *int32, bool) {
+	panic("kernels: no int8 micro-kernel in the portable build")
+}
+func gemvTile(_ isa, k int, w *[4]*int8, x *float32, o *[4]float32) { gemvTileGo(k, w, x, o) }
+func dotI8(_ isa, k int, w *int8, x *float32) float32               { return dotI8Go(k, w, x) }
+func maxAbs(_ isa, n int, x *float32) float32                       { return maxAbsGo(n, x) }
+func quantize(_ isa, n int, x *float32, inv float32, q *int8)       { quantizeGo(n, x, inv, q) }
+
+func packPanel(isa, int, *float32, int, *float32) int { return 0 }
+
+func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }

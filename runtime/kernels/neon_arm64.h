@@ -1,0 +1,54 @@
+// Encodings of the NEON instructions the Go assembler does not know, checked
+// against GNU as (aarch64-linux-gnu-as -march=armv8.2-a+dotprod). Arguments are
+// register numbers: d destination, n and m sources.
+
+// FADD Vd.4S, Vn.4S, Vm.4S
+#define FADD4S(d, n, m) WORD $(0x4e20d400 | ((m)<<16) | ((n)<<5) | (d))
+// FADDP Vd.4S, Vn.4S, Vm.4S (pairwise: [n0+n1, n2+n3, m0+m1, m2+m3])
+#define FADDP4S(d, n, m) WORD $(0x6e20d400 | ((m)<<16) | ((n)<<5) | (d))
+// FMUL Vd.4S, Vn.4S, Vm.4S
+#define FMUL4S(d, n, m) WORD $(0x6e20dc00 | ((m)<<16) | ((n)<<5) | (d))
+// FABS Vd.4S, Vn.4S
+#define FABS4S(d, n) WORD $(0x4ea0f800 | ((n)<<5) | (d))
+// FMAXNM Vd.4S, Vn.4S, Vm.4S (a quiet NaN operand loses)
+#define FMAXNM4S(d, n, m) WORD $(0x4e20c400 | ((m)<<16) | ((n)<<5) | (d))
+// FMAXNMV Sd, Vn.4S
+#define FMAXNMV4S(d, n) WORD $(0x6e30c800 | ((n)<<5) | (d))
+// FCVTAS Vd.4S, Vn.4S (round to nearest, ties away from zero; NaN → 0; saturating)
+#define FCVTAS4S(d, n) WORD $(0x4e21c800 | ((n)<<5) | (d))
+// SCVTF Vd.4S, Vn.4S
+#define SCVTF4S(d, n) WORD $(0x4e21d800 | ((n)<<5) | (d))
+// SQXTN Vd.4H, Vn.4S and SQXTN2 Vd.8H, Vn.4S (saturating narrow)
+#define SQXTN4H(d, n) WORD $(0x0e614800 | ((n)<<5) | (d))
+#define SQXTN28H(d, n) WORD $(0x4e614800 | ((n)<<5) | (d))
+// SQXTN Vd.8B, Vn.8H and SQXTN2 Vd.16B, Vn.8H
+#define SQXTN8B(d, n) WORD $(0x0e214800 | ((n)<<5) | (d))
+#define SQXTN216B(d, n) WORD $(0x4e214800 | ((n)<<5) | (d))
+// SMAX Vd.16B, Vn.16B, Vm.16B
+#define SMAX16B(d, n, m) WORD $(0x4e206400 | ((m)<<16) | ((n)<<5) | (d))
+// SXTL Vd.8H, Vn.8B / SXTL2 Vd.8H, Vn.16B / SXTL Vd.4S, Vn.4H / SXTL2 Vd.4S, Vn.8H
+#define SXTL8H(d, n) WORD $(0x0f08a400 | ((n)<<5) | (d))
+#define SXTL28H(d, n) WORD $(0x4f08a400 | ((n)<<5) | (d))
+#define SXTL4S(d, n) WORD $(0x0f10a400 | ((n)<<5) | (d))
+#define SXTL24S(d, n) WORD $(0x4f10a400 | ((n)<<5) | (d))
+// ADDP Vd.4S, Vn.4S, Vm.4S (integer pairwise)
+#define ADDP4S(d, n, m) WORD $(0x4ea0bc00 | ((m)<<16) | ((n)<<5) | (d))
+// SDOT Vd.4S, Vn.16B, Vm.16B (ARMv8.2 dot product: 4 int8 products per int32 lane)
+#define SDOT16B(d, n, m) WORD $(0x4e809400 | ((m)<<16) | ((n)<<5) | (d))
+// SMULL Vd.8H, Vn.8B, Vm.8B and SMULL2 Vd.8H, Vn.16B, Vm.16B (int8·int8 → int16, exact)
+#define SMULL8H(d, n, m) WORD $(0x0e20c000 | ((m)<<16) | ((n)<<5) | (d))
+#define SMULL28H(d, n, m) WORD $(0x4e20c000 | ((m)<<16) | ((n)<<5) | (d))
+// SADALP Vd.4S, Vn.8H (add pairs of int16 into the int32 lanes)
+#define SADALP4S(d, n) WORD $(0x4e606800 | ((n)<<5) | (d))
+
+// d = [Σa, Σb, Σc, Σe] for four 4-lane vectors; t and u are scratch. d may be one
+// of a, b, c, e.
+#define FREDUCE4(d, a, b, c, e, t, u) \
+	FADDP4S(t, a, b); \
+	FADDP4S(u, c, e); \
+	FADDP4S(d, t, u)
+
+#define IREDUCE4(d, a, b, c, e, t, u) \
+	ADDP4S(t, a, b); \
+	ADDP4S(u, c, e); \
+	ADDP4S(d, t, u)

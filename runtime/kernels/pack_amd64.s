@@ -1,0 +1,330 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Packing a panel of B for the micro-kernels: rows j0.. of B transposed, so that
+// column p of the block (one value of each of the nr rows) is contiguous.
+
+// Transpose a 16×16 block: rows at base + r·ldb (R8 = ldb bytes, R9 = 3·ldb), 16
+// floats each, into 16 vectors of 16 rows, stored at dst + c·128 + off.
+#define PACK16(base, off) \
+	LEAQ (base)(R8*4), R10; \
+	LEAQ (R10)(R8*4), R11; \
+	LEAQ (R11)(R8*4), R12; \
+	VMOVUPS (base), Z0; \
+	VMOVUPS (base)(R8*1), Z1; \
+	VMOVUPS (base)(R8*2), Z2; \
+	VMOVUPS (base)(R9*1), Z3; \
+	VMOVUPS (R10), Z4; \
+	VMOVUPS (R10)(R8*1), Z5; \
+	VMOVUPS (R10)(R8*2), Z6; \
+	VMOVUPS (R10)(R9*1), Z7; \
+	VMOVUPS (R11), Z8; \
+	VMOVUPS (R11)(R8*1), Z9; \
+	VMOVUPS (R11)(R8*2), Z10; \
+	VMOVUPS (R11)(R9*1), Z11; \
+	VMOVUPS (R12), Z12; \
+	VMOVUPS (R12)(R8*1), Z13; \
+	VMOVUPS (R12)(R8*2), Z14; \
+	VMOVUPS (R12)(R9*1), Z15; \
+	VUNPCKLPS Z1, Z0, Z16; \
+	VUNPCKHPS Z1, Z0, Z17; \
+	VUNPCKLPS Z3, Z2, Z18; \
+	VUNPCKHPS Z3, Z2, Z19; \
+	VUNPCKLPS Z5, Z4, Z20; \
+	VUNPCKHPS Z5, Z4, Z21; \
+	VUNPCKLPS Z7, Z6, Z22; \
+	VUNPCKHPS Z7, Z6, Z23; \
+	VUNPCKLPS Z9, Z8, Z24; \
+	VUNPCKHPS Z9, Z8, Z25; \
+	VUNPCKLPS Z11, Z10, Z26; \
+	VUNPCKHPS Z11, Z10, Z27; \
+	VUNPCKLPS Z13, Z12, Z28; \
+	VUNPCKHPS Z13, Z12, Z29; \
+	VUNPCKLPS Z15, Z14, Z30; \
+	VUNPCKHPS Z15, Z14, Z31; \
+	VUNPCKLPD Z18, Z16, Z0; \
+	VUNPCKHPD Z18, Z16, Z4; \
+	VUNPCKLPD Z19, Z17, Z8; \
+	VUNPCKHPD Z19, Z17, Z12; \
+	VUNPCKLPD Z22, Z20, Z1; \
+	VUNPCKHPD Z22, Z20, Z5; \
+	VUNPCKLPD Z23, Z21, Z9; \
+	VUNPCKHPD Z23, Z21, Z13; \
+	VUNPCKLPD Z26, Z24, Z2; \
+	VUNPCKHPD Z26, Z24, Z6; \
+	VUNPCKLPD Z27, Z25, Z10; \
+	VUNPCKHPD Z27, Z25, Z14; \
+	VUNPCKLPD Z30, Z28, Z3; \
+	VUNPCKHPD Z30, Z28, Z7; \
+	VUNPCKLPD Z31, Z29, Z11; \
+	VUNPCKHPD Z31, Z29, Z15; \
+	VSHUFF32X4 $0x44, Z1, Z0, Z16; \
+	VSHUFF32X4 $0xEE, Z1, Z0, Z17; \
+	VSHUFF32X4 $0x44, Z3, Z2, Z18; \
+	VSHUFF32X4 $0xEE, Z3, Z2, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 0+off(DI); \
+	VMOVUPS Z21, 512+off(DI); \
+	VMOVUPS Z22, 1024+off(DI); \
+	VMOVUPS Z23, 1536+off(DI); \
+	VSHUFF32X4 $0x44, Z5, Z4, Z16; \
+	VSHUFF32X4 $0xEE, Z5, Z4, Z17; \
+	VSHUFF32X4 $0x44, Z7, Z6, Z18; \
+	VSHUFF32X4 $0xEE, Z7, Z6, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 128+off(DI); \
+	VMOVUPS Z21, 640+off(DI); \
+	VMOVUPS Z22, 1152+off(DI); \
+	VMOVUPS Z23, 1664+off(DI); \
+	VSHUFF32X4 $0x44, Z9, Z8, Z16; \
+	VSHUFF32X4 $0xEE, Z9, Z8, Z17; \
+	VSHUFF32X4 $0x44, Z11, Z10, Z18; \
+	VSHUFF32X4 $0xEE, Z11, Z10, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 256+off(DI); \
+	VMOVUPS Z21, 768+off(DI); \
+	VMOVUPS Z22, 1280+off(DI); \
+	VMOVUPS Z23, 1792+off(DI); \
+	VSHUFF32X4 $0x44, Z13, Z12, Z16; \
+	VSHUFF32X4 $0xEE, Z13, Z12, Z17; \
+	VSHUFF32X4 $0x44, Z15, Z14, Z18; \
+	VSHUFF32X4 $0xEE, Z15, Z14, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 384+off(DI); \
+	VMOVUPS Z21, 896+off(DI); \
+	VMOVUPS Z22, 1408+off(DI); \
+	VMOVUPS Z23, 1920+off(DI)
+
+// PACK16 with every byte XORed with 0x80 (Z31) on the way: the int8 panels of the
+// VNNI kernel hold B+128 as unsigned bytes, quads (4 bytes) moving as one element.
+#define PACK16X(base, off) \
+	LEAQ (base)(R8*4), R10; \
+	LEAQ (R10)(R8*4), R11; \
+	LEAQ (R11)(R8*4), R12; \
+	VPXORD (base), Z31, Z0; \
+	VPXORD (base)(R8*1), Z31, Z1; \
+	VPXORD (base)(R8*2), Z31, Z2; \
+	VPXORD (base)(R9*1), Z31, Z3; \
+	VPXORD (R10), Z31, Z4; \
+	VPXORD (R10)(R8*1), Z31, Z5; \
+	VPXORD (R10)(R8*2), Z31, Z6; \
+	VPXORD (R10)(R9*1), Z31, Z7; \
+	VPXORD (R11), Z31, Z8; \
+	VPXORD (R11)(R8*1), Z31, Z9; \
+	VPXORD (R11)(R8*2), Z31, Z10; \
+	VPXORD (R11)(R9*1), Z31, Z11; \
+	VPXORD (R12), Z31, Z12; \
+	VPXORD (R12)(R8*1), Z31, Z13; \
+	VPXORD (R12)(R8*2), Z31, Z14; \
+	VPXORD (R12)(R9*1), Z31, Z15; \
+	VUNPCKLPS Z1, Z0, Z16; \
+	VUNPCKHPS Z1, Z0, Z17; \
+	VUNPCKLPS Z3, Z2, Z18; \
+	VUNPCKHPS Z3, Z2, Z19; \
+	VUNPCKLPS Z5, Z4, Z20; \
+	VUNPCKHPS Z5, Z4, Z21; \
+	VUNPCKLPS Z7, Z6, Z22; \
+	VUNPCKHPS Z7, Z6, Z23; \
+	VUNPCKLPS Z9, Z8, Z24; \
+	VUNPCKHPS Z9, Z8, Z25; \
+	VUNPCKLPS Z11, Z10, Z26; \
+	VUNPCKHPS Z11, Z10, Z27; \
+	VUNPCKLPS Z13, Z12, Z28; \
+	VUNPCKHPS Z13, Z12, Z29; \
+	VUNPCKLPS Z15, Z14, Z30; \
+	VUNPCKHPS Z15, Z14, Z31; \
+	VUNPCKLPD Z18, Z16, Z0; \
+	VUNPCKHPD Z18, Z16, Z4; \
+	VUNPCKLPD Z19, Z17, Z8; \
+	VUNPCKHPD Z19, Z17, Z12; \
+	VUNPCKLPD Z22, Z20, Z1; \
+	VUNPCKHPD Z22, Z20, Z5; \
+	VUNPCKLPD Z23, Z21, Z9; \
+	VUNPCKHPD Z23, Z21, Z13; \
+	VUNPCKLPD Z26, Z24, Z2; \
+	VUNPCKHPD Z26, Z24, Z6; \
+	VUNPCKLPD Z27, Z25, Z10; \
+	VUNPCKHPD Z27, Z25, Z14; \
+	VUNPCKLPD Z30, Z28, Z3; \
+	VUNPCKHPD Z30, Z28, Z7; \
+	VUNPCKLPD Z31, Z29, Z11; \
+	VUNPCKHPD Z31, Z29, Z15; \
+	VSHUFF32X4 $0x44, Z1, Z0, Z16; \
+	VSHUFF32X4 $0xEE, Z1, Z0, Z17; \
+	VSHUFF32X4 $0x44, Z3, Z2, Z18; \
+	VSHUFF32X4 $0xEE, Z3, Z2, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 0+off(DI); \
+	VMOVUPS Z21, 512+off(DI); \
+	VMOVUPS Z22, 1024+off(DI); \
+	VMOVUPS Z23, 1536+off(DI); \
+	VSHUFF32X4 $0x44, Z5, Z4, Z16; \
+	VSHUFF32X4 $0xEE, Z5, Z4, Z17; \
+	VSHUFF32X4 $0x44, Z7, Z6, Z18; \
+	VSHUFF32X4 $0xEE, Z7, Z6, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 128+off(DI); \
+	VMOVUPS Z21, 640+off(DI); \
+	VMOVUPS Z22, 1152+off(DI); \
+	VMOVUPS Z23, 1664+off(DI); \
+	VSHUFF32X4 $0x44, Z9, Z8, Z16; \
+	VSHUFF32X4 $0xEE, Z9, Z8, Z17; \
+	VSHUFF32X4 $0x44, Z11, Z10, Z18; \
+	VSHUFF32X4 $0xEE, Z11, Z10, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 256+off(DI); \
+	VMOVUPS Z21, 768+off(DI); \
+	VMOVUPS Z22, 1280+off(DI); \
+	VMOVUPS Z23, 1792+off(DI); \
+	VSHUFF32X4 $0x44, Z13, Z12, Z16; \
+	VSHUFF32X4 $0xEE, Z13, Z12, Z17; \
+	VSHUFF32X4 $0x44, Z15, Z14, Z18; \
+	VSHUFF32X4 $0xEE, Z15, Z14, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, 384+off(DI); \
+	VMOVUPS Z21, 896+off(DI); \
+	VMOVUPS Z22, 1408+off(DI); \
+	VMOVUPS Z23, 1920+off(DI)
+
+// Transpose an 8×8 block: rows at base + r·ldb (R8 = ldb bytes, R9 = 3·ldb), 8
+// floats each, into 8 vectors of 8 rows, stored at dst + c·64 + off.
+#define PACK8(base, off) \
+	LEAQ (base)(R8*4), R10; \
+	VMOVUPS (base), Y0; \
+	VMOVUPS (base)(R8*1), Y1; \
+	VMOVUPS (base)(R8*2), Y2; \
+	VMOVUPS (base)(R9*1), Y3; \
+	VMOVUPS (R10), Y4; \
+	VMOVUPS (R10)(R8*1), Y5; \
+	VMOVUPS (R10)(R8*2), Y6; \
+	VMOVUPS (R10)(R9*1), Y7; \
+	VUNPCKLPS Y1, Y0, Y8; \
+	VUNPCKHPS Y1, Y0, Y9; \
+	VUNPCKLPS Y3, Y2, Y10; \
+	VUNPCKHPS Y3, Y2, Y11; \
+	VUNPCKLPS Y5, Y4, Y12; \
+	VUNPCKHPS Y5, Y4, Y13; \
+	VUNPCKLPS Y7, Y6, Y14; \
+	VUNPCKHPS Y7, Y6, Y15; \
+	VUNPCKLPD Y10, Y8, Y0; \
+	VUNPCKHPD Y10, Y8, Y2; \
+	VUNPCKLPD Y11, Y9, Y4; \
+	VUNPCKHPD Y11, Y9, Y6; \
+	VUNPCKLPD Y14, Y12, Y1; \
+	VUNPCKHPD Y14, Y12, Y3; \
+	VUNPCKLPD Y15, Y13, Y5; \
+	VUNPCKHPD Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y1, Y0, Y8; \
+	VPERM2F128 $0x31, Y1, Y0, Y12; \
+	VPERM2F128 $0x20, Y3, Y2, Y9; \
+	VPERM2F128 $0x31, Y3, Y2, Y13; \
+	VPERM2F128 $0x20, Y5, Y4, Y10; \
+	VPERM2F128 $0x31, Y5, Y4, Y14; \
+	VPERM2F128 $0x20, Y7, Y6, Y11; \
+	VPERM2F128 $0x31, Y7, Y6, Y15; \
+	VMOVUPS Y8, 0+off(DI); \
+	VMOVUPS Y12, 256+off(DI); \
+	VMOVUPS Y9, 64+off(DI); \
+	VMOVUPS Y13, 320+off(DI); \
+	VMOVUPS Y10, 128+off(DI); \
+	VMOVUPS Y14, 384+off(DI); \
+	VMOVUPS Y11, 192+off(DI); \
+	VMOVUPS Y15, 448+off(DI)
+
+// func packPanelAVX512(kw int, b *float32, ldb int, dst *float32)
+// dst[p*32 + j] = b[j*ldb + p] for j < 32, p < kw; kw a multiple of 16.
+TEXT ·packPanelAVX512(SB), NOSPLIT, $0-32
+	MOVQ kw+0(FP), CX
+	SHRQ $4, CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ dst+24(FP), DI
+	LEAQ (SI)(R8*8), BX
+	LEAQ (BX)(R8*8), BX
+
+pack16_loop:
+	PACK16(SI, 0)
+	PACK16(BX, 64)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $2048, DI
+	DECQ CX
+	JNZ  pack16_loop
+	VZEROUPPER
+	RET
+
+// func packPanelAVX2(kw int, b *float32, ldb int, dst *float32)
+// dst[p*16 + j] = b[j*ldb + p] for j < 16, p < kw; kw a multiple of 8.
+TEXT ·packPanelAVX2(SB), NOSPLIT, $0-32
+	MOVQ kw+0(FP), CX
+	SHRQ $3, CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ dst+24(FP), DI
+	LEAQ (SI)(R8*8), BX
+
+pack8_loop:
+	PACK8(SI, 0)
+	PACK8(BX, 32)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  pack8_loop
+	VZEROUPPER
+	RET
+
+// func packPanelI8AVX512(kb int, b *int8, ldb int, dst *uint8)
+// Quad q of row j (4 bytes, +128) to dst[q*128 + 4j] for j < 32; kb (bytes per row)
+// a multiple of 64.
+TEXT ·packPanelI8AVX512(SB), NOSPLIT, $0-32
+	MOVQ         kb+0(FP), CX
+	SHRQ         $6, CX
+	MOVQ         b+8(FP), SI
+	MOVQ         ldb+16(FP), R8
+	LEAQ         (R8)(R8*2), R9
+	MOVQ         dst+24(FP), DI
+	LEAQ         (SI)(R8*8), BX
+	LEAQ         (BX)(R8*8), BX
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z31
+
+packi8_loop:
+	PACK16X(SI, 0)
+	PACK16X(BX, 64)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $2048, DI
+	DECQ CX
+	JNZ  packi8_loop
+	VZEROUPPER
+	RET
