@@ -9,8 +9,11 @@
 // is chosen once at start-up; [Impl] names it. The build tag purego forces the
 // portable versions everywhere.
 //
-// The kernels never start goroutines: the caller splits work across cores (by rows
-// of C, or by panels of B) and calls them on disjoint parts of the output.
+// The kernels never start goroutines and share no mutable state: the caller splits
+// work across cores and calls them on disjoint parts of the output. Split the
+// large-m products (image path) by rows of A and C, every goroutine using the same
+// B or PackedB; split the small-m ones (decode: GemmNT with m ≤ 8, GemvI8F32) by rows
+// of B, that is a slice of the weight rows and the matching columns of C.
 //
 // Matrices are row-major slices with a leading dimension (the distance, in
 // elements, between the starts of two consecutive rows). A call whose slices are too

@@ -108,9 +108,11 @@
 	VMOVUPS Z22, 1408+off(DI); \
 	VMOVUPS Z23, 1920+off(DI)
 
-// PACK16 with every byte XORed with 0x80 (Z31) on the way: the int8 panels of the
-// VNNI kernel hold B+128 as unsigned bytes, quads (4 bytes) moving as one element.
+// PACK16 with every byte XORed with 0x80 on the way (AX = 0x80808080; Z31 is
+// reloaded as the transpose reuses it): the int8 panels of the VNNI kernel hold
+// B+128 as unsigned bytes, quads (4 bytes) moving as one element.
 #define PACK16X(base, off) \
+	VPBROADCASTD AX, Z31; \
 	LEAQ (base)(R8*4), R10; \
 	LEAQ (R10)(R8*4), R11; \
 	LEAQ (R11)(R8*4), R12; \
@@ -316,7 +318,6 @@ TEXT ·packPanelI8AVX512(SB), NOSPLIT, $0-32
 	LEAQ         (SI)(R8*8), BX
 	LEAQ         (BX)(R8*8), BX
 	MOVL         $0x80808080, AX
-	VPBROADCASTD AX, Z31
 
 packi8_loop:
 	PACK16X(SI, 0)

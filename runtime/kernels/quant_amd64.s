@@ -94,7 +94,7 @@ TEXT ·maxAbsAVX2(SB), NOSPLIT, $0-20
 	SHRQ         $3, CX
 	MOVQ         x+8(FP), SI
 	MOVL         $0x7fffffff, AX
-	MOVD         AX, X6
+	VMOVD        AX, X6
 	VPBROADCASTD X6, Y6
 	VXORPS       Y0, Y0, Y0
 
@@ -123,22 +123,22 @@ TEXT ·quantizeAVX2(SB), NOSPLIT, $0-32
 	VBROADCASTSS inv+16(FP), Y0
 	MOVQ         q+24(FP), DI
 	MOVL         $0x3f000000, AX
-	MOVD         AX, X1
+	VMOVD        AX, X1
 	VPBROADCASTD X1, Y1
 	MOVL         $0x3f800000, AX
-	MOVD         AX, X2
+	VMOVD        AX, X2
 	VPBROADCASTD X2, Y2
 	MOVL         $0x80000000, AX
-	MOVD         AX, X3
+	VMOVD        AX, X3
 	VPBROADCASTD X3, Y3
 	MOVL         $0x42fe0000, AX
-	MOVD         AX, X4
+	VMOVD        AX, X4
 	VPBROADCASTD X4, Y4
 	MOVL         $0xc2fe0000, AX
-	MOVD         AX, X5
+	VMOVD        AX, X5
 	VPBROADCASTD X5, Y5
 	MOVL         $0x7fffffff, AX
-	MOVD         AX, X6
+	VMOVD        AX, X6
 	VPBROADCASTD X6, Y6
 
 quant2_loop:
