@@ -68,7 +68,7 @@ Examples:
 			if q == "" {
 				return nil
 			}
-			prompt, dropped, err := session.Prompt(q, func(p string) (bool, error) { return m.Fits(p, o.MaxNewTokens) })
+			prompt, dropped, err := session.Prompt(q, func(p string) (bool, error) { return m.FitsChat(p, o.MaxNewTokens) })
 			if err != nil {
 				fmt.Fprintf(e.stderr, "edge chat: %v\n", err)
 				continue

@@ -45,14 +45,29 @@ func (m *Model) DefaultGenerateOptions() runtime.GenerateOptions {
 	return o
 }
 
+// ChatContext is the context a chat is kept within: BLIP-2's chats were made for 512
+// positions (image prefix included), whatever longer context the language model has.
+const ChatContext = 512
+
 // Fits reports whether prompt, with maxNew tokens to generate, fits the language model's
 // context.
 func (m *Model) Fits(prompt string, maxNew int) (bool, error) {
+	return m.FitsWithin(prompt, maxNew, m.LM.ContextLength())
+}
+
+// FitsChat reports whether a chat prompt fits ChatContext (or the model's context, when
+// that is shorter).
+func (m *Model) FitsChat(prompt string, maxNew int) (bool, error) {
+	return m.FitsWithin(prompt, maxNew, min(ChatContext, m.LM.ContextLength()))
+}
+
+// FitsWithin reports whether prompt and maxNew new tokens fit in limit positions.
+func (m *Model) FitsWithin(prompt string, maxNew, limit int) (bool, error) {
 	ids, err := m.InputIDs(prompt)
 	if err != nil {
 		return false, err
 	}
-	return m.contextNeeded(ids, maxNew) <= m.LM.ContextLength(), nil
+	return m.contextNeeded(ids, maxNew) <= limit, nil
 }
 
 // contextNeeded is the positions a generation occupies: for a decoder-only model the

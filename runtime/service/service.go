@@ -82,7 +82,12 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	if err != nil {
 		return fmt.Errorf("mqtt: %w", err)
 	}
-	defer s.client.Close()
+	defer func() {
+		// What the broker never took (it was away at the end) is dropped: say so.
+		if err := s.client.Close(); err != nil {
+			s.log.Warn("mqtt close", "err", err)
+		}
+	}()
 	if opts.OnReady != nil {
 		opts.OnReady(s.client.Broker(), s.client.Topics())
 	}
@@ -174,7 +179,7 @@ func (s *Service) answer(ctx context.Context, ask mqtt.Ask) error {
 	} else {
 		chat = &runtime.Session{}
 	}
-	prompt, dropped, err := chat.Prompt(ask.Question, func(p string) (bool, error) { return s.model.Fits(p, s.gen.MaxNewTokens) })
+	prompt, dropped, err := chat.Prompt(ask.Question, func(p string) (bool, error) { return s.model.FitsChat(p, s.gen.MaxNewTokens) })
 	if err != nil {
 		return fmt.Errorf("question does not fit the model's context: %w", err)
 	}
