@@ -63,6 +63,9 @@ Examples:
 		duration := fs.Duration("duration", 0, "stop after this long (0: run until interrupted)")
 		print := fs.Bool("print", false, "print captions and answers to stdout as they are published")
 		verbose := fs.Bool("v", false, "log connection events")
+		buttonPin := fs.Int("button-pin", 0, "40-pin header pin of a push button that asks for a description now (Jetson; 0: none)")
+		ledPin := fs.Int("led-pin", 0, "40-pin header pin of a status LED: off idle, on working, blinking on error (Jetson; 0: none)")
+		thermal := fs.String("thermal", "auto", "follow the board's temperature: throttle above 80 °C, pause above 95 °C (auto: on a Jetson)")
 		if _, err := parse(fs, args); err != nil {
 			return err
 		}
@@ -126,14 +129,17 @@ Examples:
 			ctx, cancel = context.WithTimeout(ctx, *duration)
 			defer cancel()
 		}
-		board := "unknown"
-		if b, err := jetson.Detect("/"); err == nil {
-			board = b.Model
-			if b.IsJetson {
-				board = fmt.Sprintf("%s (L4T %s)", b.Model, b.L4T)
-			}
+		boardInfo, _ := jetson.Detect("/")
+		board := boardInfo.Model
+		if boardInfo.IsJetson {
+			board = fmt.Sprintf("%s (L4T %s)", boardInfo.Model, boardInfo.L4T)
+		}
+		hw, err := startBoard(ctx, e, boardInfo, *buttonPin, *ledPin, *thermal)
+		if err != nil {
+			return err
 		}
 		opts := service.Options{Logger: logger, Version: version, Board: board,
+			Triggers: hw.triggers, Thermal: hw.thermal, OnWork: hw.onWork,
 			OnReady: func(broker string, t mqtt.Topics) {
 				fmt.Fprintf(e.stderr, "edge run: camera %s, broker %s, captions on %s, asks on %s\n", cfg.Camera.Source, broker, t.Caption, t.Ask)
 			}}
@@ -186,4 +192,78 @@ func loadRunConfig(path string) (service.Config, error) {
 		cfg.Schedule.Interval = d
 	}
 	return cfg, nil
+}
+
+// boardIO is what a board adds to the loop: a button, an LED and the thermal governor.
+type boardIO struct {
+	triggers <-chan struct{}
+	thermal  <-chan service.Thermal
+	onWork   func(state string)
+}
+
+func startBoard(ctx context.Context, e env, b jetson.Board, buttonPin, ledPin int, thermal string) (boardIO, error) {
+	var io boardIO
+	switch thermal {
+	case "on", "auto":
+		if thermal == "on" || b.IsJetson {
+			gov, err := jetson.NewThermalGovernor(jetson.GovernorConfig{})
+			if err != nil {
+				return io, err
+			}
+			decisions := gov.Watch(ctx, 2*time.Second)
+			out := make(chan service.Thermal, 1)
+			go func() {
+				defer close(out)
+				for d := range decisions {
+					select {
+					case out <- service.Thermal{State: string(d.State), FPSFactor: d.FPSFactor, Reason: d.Reason}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+			io.thermal = out
+		}
+	case "off":
+	default:
+		return io, usagef("--thermal must be auto, on or off")
+	}
+	if buttonPin != 0 {
+		pin, err := jetson.OpenPin(b, buttonPin)
+		if err != nil {
+			return io, fmt.Errorf("--button-pin %d: %w", buttonPin, err)
+		}
+		presses := make(chan struct{}, 1)
+		button := &jetson.Button{Pin: pin, ActiveLow: true}
+		go func() {
+			if err := button.Run(ctx, func() {
+				select {
+				case presses <- struct{}{}:
+				default:
+				}
+			}); err != nil {
+				fmt.Fprintf(e.stderr, "edge run: button: %v\n", err)
+			}
+		}()
+		io.triggers = presses
+	}
+	if ledPin != 0 {
+		pin, err := jetson.OpenPin(b, ledPin)
+		if err != nil {
+			return io, fmt.Errorf("--led-pin %d: %w", ledPin, err)
+		}
+		led := jetson.NewLED(pin, false)
+		go func() { _ = led.Run(ctx) }()
+		io.onWork = func(state string) {
+			switch state {
+			case "working":
+				led.Set(jetson.StateWorking)
+			case "error":
+				led.Set(jetson.StateError)
+			default:
+				led.Set(jetson.StateIdle)
+			}
+		}
+	}
+	return io, nil
 }

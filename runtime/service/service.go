@@ -29,6 +29,18 @@ type Options struct {
 	OnAnswer  func(mqtt.Answer)
 	// OnReady is called once the MQTT client exists, with the broker it connects to.
 	OnReady func(broker string, topics mqtt.Topics)
+	// Thermal, when set, delivers the board's thermal decisions: descriptions are thinned
+	// while throttled and stopped while paused, and the status says so.
+	Thermal <-chan Thermal
+	// OnWork sees the service go "working" (generating), "idle" or "error" (a status LED).
+	OnWork func(state string)
+}
+
+// Thermal is a thermal governor's decision as the service uses it.
+type Thermal struct {
+	State     string  // "normal", "throttled" or "paused"
+	FPSFactor float64 // share of descriptions to keep: 1, a fraction, or 0
+	Reason    string
 }
 
 // Service is one running camera-to-MQTT loop.
@@ -45,6 +57,10 @@ type Service struct {
 	gen      runtime.GenerateOptions
 
 	captions, answers, failures atomic.Uint64
+
+	thermal     atomic.Pointer[Thermal]
+	thermalSkip atomic.Uint64 // descriptions left out to cool down
+	thinning    float64       // describe-scheduler credit while throttled (scheduler goroutine only)
 }
 
 // Run opens the camera and the MQTT client and runs until ctx ends or the camera ends
@@ -101,9 +117,10 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.answerLoop(runCtx) }()
 	go func() { defer wg.Done(); s.statusLoop(runCtx) }()
+	go func() { defer wg.Done(); s.thermalLoop(runCtx) }()
 	err = s.sched.Run(runCtx)
 	cancel()
 	wg.Wait()
@@ -117,11 +134,49 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 
 func (s *Service) modelName() string { return filepath.Base(s.model.Dir) }
 
+// coolDown says whether to leave this description out: all of them while paused, and
+// enough of them while throttled to keep FPSFactor of the rate.
+func (s *Service) coolDown() bool {
+	t := s.thermal.Load()
+	if t == nil || t.State == "normal" || t.FPSFactor >= 1 {
+		s.thinning = 0
+		return false
+	}
+	s.thinning += t.FPSFactor
+	if s.thinning >= 1 {
+		s.thinning--
+		return false
+	}
+	s.thermalSkip.Add(1)
+	return true
+}
+
+func (s *Service) work(state string) {
+	if s.opts.OnWork != nil {
+		s.opts.OnWork(state)
+	}
+}
+
+// generate runs the model on one image, one generation at a time.
+func (s *Service) generate(ctx context.Context, f *camera.Frame, prompt string) (*blip2.Result, error) {
+	s.modelMu.Lock()
+	defer s.modelMu.Unlock()
+	s.work("working")
+	r, err := s.model.Generate(ctx, f.Image, prompt, s.gen)
+	if err != nil && ctx.Err() == nil {
+		s.work("error")
+	} else {
+		s.work("idle")
+	}
+	return r, err
+}
+
 // describe captions one frame and publishes it; called by the scheduler.
 func (s *Service) describe(ctx context.Context, f camera.Frame) error {
-	s.modelMu.Lock()
-	r, err := s.model.Generate(ctx, f.Image, s.cfg.Prompt, s.gen)
-	s.modelMu.Unlock()
+	if s.coolDown() {
+		return nil
+	}
+	r, err := s.generate(ctx, &f, s.cfg.Prompt)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.failures.Add(1)
@@ -183,9 +238,7 @@ func (s *Service) answer(ctx context.Context, ask mqtt.Ask) error {
 	if err != nil {
 		return fmt.Errorf("question does not fit the model's context: %w", err)
 	}
-	s.modelMu.Lock()
-	r, err := s.model.Generate(ctx, f.Image, prompt, s.gen)
-	s.modelMu.Unlock()
+	r, err := s.generate(ctx, f, prompt)
 	if err != nil {
 		return err
 	}
@@ -202,6 +255,29 @@ func (s *Service) answer(ctx context.Context, ask mqtt.Ask) error {
 		s.opts.OnAnswer(a)
 	}
 	return nil
+}
+
+// thermalLoop follows the board's thermal decisions and republishes the status when the
+// state changes, so that watchers learn why captions slowed or stopped.
+func (s *Service) thermalLoop(ctx context.Context) {
+	if s.opts.Thermal == nil {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t, ok := <-s.opts.Thermal:
+			if !ok {
+				return
+			}
+			prev := s.thermal.Swap(&t)
+			if prev == nil || prev.State != t.State {
+				s.log.Warn("thermal", "state", t.State, "reason", t.Reason)
+				s.publishStatus(mqtt.StateOnline)
+			}
+		}
+	}
 }
 
 func (s *Service) statusLoop(ctx context.Context) {
@@ -229,6 +305,10 @@ func (s *Service) publishStatus(state string) {
 	if s.sched != nil {
 		st := s.sched.Stats()
 		stats["described"], stats["skipped"] = st.Described, st.Skipped
+	}
+	if t := s.thermal.Load(); t != nil {
+		stats["thermal"], stats["thermal_reason"] = t.State, t.Reason
+		stats["thermal_skipped"] = s.thermalSkip.Load()
 	}
 	ms := s.client.Stats()
 	stats["published"], stats["dropped"] = ms.Published, ms.Dropped

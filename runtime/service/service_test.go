@@ -1,0 +1,156 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgevlm/edge/models/blip2"
+	"github.com/edgevlm/edge/models/shapes"
+	"github.com/edgevlm/edge/mqtt"
+	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/cpu"
+)
+
+func loadShapes(t *testing.T) *blip2.Model {
+	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir, err := shapes.Dir()
+	require.NoError(t, err)
+	m, err := blip2.Load(dir, blip2.Options{Backend: cpu.New(0)})
+	require.NoError(t, err)
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// TestThermalPauseStopsCaptionsAndSaysSo runs the real loop (synthetic camera, embedded
+// broker, shapes model) and drives its thermal input: paused means no captions and a
+// status that says why; back to normal, captions resume.
+func TestThermalPauseStopsCaptionsAndSaysSo(t *testing.T) {
+	m := loadShapes(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	thermal := make(chan Thermal, 1)
+	thermal <- Thermal{State: "paused", FPSFactor: 0, Reason: "cpu-thermal at 97 °C"}
+
+	var mu sync.Mutex
+	var captions []mqtt.Caption
+	var statuses []mqtt.Status
+	ready := make(chan string, 1)
+	cfg := Config{
+		Camera:         CameraConfig{Source: "synthetic", MaxFPS: 20, ScenePeriod: 5},
+		Schedule:       ScheduleConfig{Mode: "continuous"},
+		MQTT:           mqtt.Config{EmbeddedAddr: "127.0.0.1:0", DeviceID: "thermal", ReconnectMin: 50 * time.Millisecond},
+		StatusInterval: 300 * time.Millisecond,
+	}
+	opts := Options{Thermal: thermal, OnReady: func(broker string, _ mqtt.Topics) { ready <- broker }}
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, m, opts) }()
+
+	broker := <-ready
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(broker).SetClientID("thermal-test"))
+	tok := sub.Connect()
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+	defer sub.Disconnect(100)
+	tok = sub.Subscribe("edge/thermal/#", 1, func(_ paho.Client, msg paho.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch msg.Topic() {
+		case "edge/thermal/caption":
+			var c mqtt.Caption
+			require.NoError(t, json.Unmarshal(msg.Payload(), &c))
+			captions = append(captions, c)
+		case "edge/thermal/status":
+			var s mqtt.Status
+			require.NoError(t, json.Unmarshal(msg.Payload(), &s))
+			statuses = append(statuses, s)
+		}
+	})
+	require.True(t, tok.WaitTimeout(5*time.Second))
+
+	time.Sleep(1500 * time.Millisecond)
+	mu.Lock()
+	require.Empty(t, captions, "no captions while paused")
+	var paused *mqtt.Status
+	for i := range statuses {
+		if statuses[i].Stats["thermal"] == "paused" {
+			paused = &statuses[i]
+		}
+	}
+	mu.Unlock()
+	require.NotNil(t, paused, "the status says it is paused")
+	require.Equal(t, "cpu-thermal at 97 °C", paused.Stats["thermal_reason"])
+	require.Greater(t, paused.Stats["thermal_skipped"], 0.0)
+
+	thermal <- Thermal{State: "normal", FPSFactor: 1}
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(captions) >= 2
+	}, 30*time.Second, 50*time.Millisecond, "captions resume when cool")
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestThrottlingKeepsTheGivenShare(t *testing.T) {
+	s := &Service{}
+	s.thermal.Store(&Thermal{State: "throttled", FPSFactor: 0.5})
+	kept := 0
+	for i := 0; i < 100; i++ {
+		if !s.coolDown() {
+			kept++
+		}
+	}
+	require.Equal(t, 50, kept)
+	s.thermal.Store(&Thermal{State: "normal", FPSFactor: 1})
+	require.False(t, s.coolDown())
+}
+
+func TestSessionsAreBoundedAndExpire(t *testing.T) {
+	ss := newSessions(2, time.Hour)
+	add := func(id, q string) {
+		ss.update(id, func(c *runtime.Session) { c.Add(q, "a", 0) })
+	}
+	add("a", "q1")
+	time.Sleep(time.Millisecond)
+	add("b", "q1")
+	time.Sleep(time.Millisecond)
+	add("a", "q2")
+	time.Sleep(time.Millisecond)
+	add("c", "q1") // evicts b, the least recently used
+	require.Equal(t, 2, ss.len())
+	require.Len(t, ss.get("a").Turns, 2)
+	require.Empty(t, ss.get("b").Turns)
+
+	short := newSessions(4, 10*time.Millisecond)
+	short.update("x", func(c *runtime.Session) { c.Add("q", "a", 0) })
+	time.Sleep(30 * time.Millisecond)
+	require.Empty(t, short.get("x").Turns)
+}
+
+func TestConfigValidateNamesTheField(t *testing.T) {
+	for _, tc := range []struct {
+		mut   func(*Config)
+		field string
+	}{
+		{func(c *Config) { c.Schedule.Mode = "sometimes" }, "schedule.mode"},
+		{func(c *Config) { c.Model.Device = "tpu" }, "model.device"},
+		{func(c *Config) { c.Camera.OnEnd = "explode" }, "camera.on_end"},
+		{func(c *Config) { c.MaxNewTokens = -1 }, "max_new_tokens"},
+		{func(c *Config) { c.MQTT.QoS = 7 }, "mqtt"},
+	} {
+		var c Config
+		c.MQTT.DeviceID = "x"
+		tc.mut(&c)
+		c.Defaults()
+		err := c.Validate()
+		require.Error(t, err)
+		require.Contains(t, err.Error(), tc.field)
+	}
+}
