@@ -106,7 +106,8 @@ func run(ctx context.Context, e env, args []string) int {
 
 // oneLine folds a (possibly joined) error into one line.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+	msg := strings.ReplaceAll(err.Error(), ":\n", ": ") // "errors:\n  line 3: …" reads as one clause
+	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", "; ")), " ")
 }
 
 const version = "0.1.0"
