@@ -5,10 +5,13 @@ go 1.26.0
 require (
 	github.com/ebitengine/purego v0.11.3 // indirect
 	github.com/eclipse/paho.mqtt.golang v1.5.1 // indirect
+	github.com/google/flatbuffers v25.12.19+incompatible // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/mattn/go-pointer v0.0.1 // indirect
 	github.com/mochi-mqtt/server/v2 v2.7.9 // indirect
 	github.com/rs/xid v1.4.0 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/tphakala/go-tflite v0.2.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	gocv.io/x/gocv v0.32.0 // indirect
 	golang.org/x/net v0.44.0 // indirect

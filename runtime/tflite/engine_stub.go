@@ -1,0 +1,35 @@
+//go:build !tflite || !cgo
+
+package tflite
+
+import (
+	"context"
+
+	tfmodel "github.com/edgevlm/edge/models/tflite"
+	"github.com/edgevlm/edge/runtime"
+)
+
+// Engine runs an exported image path; without the tflite tag it cannot be opened.
+type Engine struct {
+	Info *tfmodel.Info
+}
+
+// LoadLibrary reports ErrNotBuilt: rebuild with -tags tflite.
+func LoadLibrary(cfg Config) error { return ErrNotBuilt }
+
+// Open reports ErrNotBuilt: rebuild with -tags tflite.
+func Open(path string, cfg Config) (*Engine, error) { return nil, ErrNotBuilt }
+
+// InputShape is never known without the tflite tag.
+func (e *Engine) InputShape() []int { return nil }
+
+// Delegate names the accelerator in use.
+func (e *Engine) Delegate() string { return "" }
+
+// Run is never reached without the tflite tag.
+func (e *Engine) Run(ctx context.Context, pixels []float32) (*runtime.Tensor, error) {
+	return nil, ErrNotBuilt
+}
+
+// Close releases nothing.
+func (e *Engine) Close() error { return nil }
