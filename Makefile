@@ -3,7 +3,9 @@ GO      ?= go
 BIN     := bin/edge
 TESTFLAGS ?= -race -timeout 30m
 
-.PHONY: all build deps demo test vet fmt bench arm64 clean
+TFLITE_ENV := CGO_CFLAGS="-I$(CURDIR)/runtime/tflite/include"
+
+.PHONY: all build deps demo test test-tflite tflite bench bench-tflite arm64 fmt clean
 
 all: build
 
@@ -20,6 +22,19 @@ test: deps
 	$(GO) vet ./...
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./...
 	EDGE_README_TEST=1 $(GO) test $(TESTFLAGS) ./...
+	$(MAKE) test-tflite
+
+# The TFLite engine needs the TFLite 2.9 C library that the npm package
+# tfjs-tflite-node ships; scripts/install-tflite.sh installs it under third_party/.
+tflite:
+	scripts/install-tflite.sh
+
+test-tflite: tflite
+	$(TFLITE_ENV) $(GO) vet -tags tflite ./runtime/tflite/ ./models/tflite/
+	$(TFLITE_ENV) $(GO) test $(TESTFLAGS) -tags tflite ./runtime/tflite/
+
+bench-tflite: tflite
+	$(TFLITE_ENV) $(GO) test -tags tflite -run '^$$' -bench ImagePath -benchtime 40x ./runtime/tflite/
 
 bench: build
 	$(BIN) bench

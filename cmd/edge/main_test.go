@@ -170,7 +170,7 @@ func TestBadInputGivesOneLineErrors(t *testing.T) {
 }
 
 func TestHelpShowsExamples(t *testing.T) {
-	for _, cmd := range []string{"caption", "ask", "chat", "describe", "info", "run", "demo", "quantize", "bench"} {
+	for _, cmd := range []string{"caption", "ask", "chat", "describe", "info", "run", "demo", "quantize", "bench", "export-tflite"} {
 		stdout, _, code := runEdge(t, "", cmd, "--help")
 		require.Equal(t, 0, code, cmd)
 		require.Contains(t, stdout, "Usage: edge "+cmd, cmd)
