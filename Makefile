@@ -5,7 +5,7 @@ TESTFLAGS ?= -race -timeout 30m
 
 TFLITE_ENV := CGO_CFLAGS="-I$(CURDIR)/runtime/tflite/include"
 
-.PHONY: all build deps demo test test-tflite tflite bench bench-tflite arm64 fmt clean
+.PHONY: all build cuda deps demo test test-tflite tflite bench bench-tflite arm64 fmt clean
 
 all: build
 
@@ -35,6 +35,11 @@ test-tflite: tflite
 
 bench-tflite: tflite
 	$(TFLITE_ENV) $(GO) test -tags tflite -run '^$$' -bench ImagePath -benchtime 40x ./runtime/tflite/
+
+# The CUDA library (nvcc, cuBLAS) for Orin (sm_87) and Hopper (sm_90); the Go side loads
+# it at run time with purego, so the edge binary itself needs no cgo for CUDA.
+cuda:
+	runtime/cuda/csrc/build.sh bin/libedgecuda.so
 
 bench: build
 	$(BIN) bench

@@ -12,6 +12,7 @@ import (
 	"github.com/edgevlm/edge/models/shapes"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
+	"github.com/edgevlm/edge/runtime/cuda"
 )
 
 // newFlags makes a command's flag set whose --help prints usage (synopsis and examples)
@@ -80,8 +81,12 @@ func (m *modelFlags) backend(e env) (runtime.Backend, error) {
 	case "cpu", "":
 		return cpu.New(m.threads), nil
 	case "cuda":
-		fmt.Fprintln(e.stderr, "edge: the CUDA backend is not available in this build; running on the CPU")
-		return cpu.New(m.threads), nil
+		be, err := cuda.New(cuda.Config{Precision: cuda.FP16})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "edge: %v; running on the CPU\n", err)
+			return cpu.New(m.threads), nil
+		}
+		return be, nil
 	default:
 		return nil, usagef("unknown --device %q: use cpu or cuda", m.device)
 	}
