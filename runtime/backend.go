@@ -42,3 +42,70 @@ type Backend interface {
 	// Attention returns softmax(Scale·q·kᵀ + Bias + mask)·v as [Tq, H·D].
 	Attention(q, k, v *Tensor, p AttentionParams) *Tensor
 }
+
+// FusedLinear is what a backend may offer beyond Linear: the activation or the
+// residual addition done while the product's output is still in cache, without a
+// second pass over memory or an intermediate tensor. Model code calls the helpers
+// LinearAct and LinearAdd, which fall back to the plain operations.
+type FusedLinear interface {
+	// LinearAct returns act(x·Wᵀ + bias).
+	LinearAct(x *Tensor, l Linear, act Activation) *Tensor
+	// LinearAdd does dst += x·Wᵀ + bias (dst has x's rows and W.Out columns).
+	LinearAdd(x *Tensor, l Linear, dst *Tensor)
+}
+
+// QKVAttention is an optional attention on a fused projection: qkv is [T, 3·H·D]
+// with q, k and v side by side, as ViT's qkv layer produces them.
+type QKVAttention interface {
+	AttentionQKV(qkv *Tensor, p AttentionParams) *Tensor
+}
+
+// LinearAct returns act(x·Wᵀ + bias), fused where the backend can.
+func LinearAct(be Backend, x *Tensor, l Linear, act Activation) *Tensor {
+	if f, ok := be.(FusedLinear); ok {
+		return f.LinearAct(x, l, act)
+	}
+	y := be.Linear(x, l)
+	be.Activate(y, act)
+	return y
+}
+
+// LinearAdd does dst += x·Wᵀ + bias, fused where the backend can.
+func LinearAdd(be Backend, x *Tensor, l Linear, dst *Tensor) {
+	if f, ok := be.(FusedLinear); ok {
+		f.LinearAdd(x, l, dst)
+		return
+	}
+	be.AddInPlace(dst, be.Linear(x, l))
+}
+
+// AttentionQKV runs attention on q, k and v packed side by side in qkv [T, 3·H·D].
+func AttentionQKV(be Backend, qkv *Tensor, p AttentionParams) *Tensor {
+	if f, ok := be.(QKVAttention); ok {
+		return f.AttentionQKV(qkv, p)
+	}
+	rows, w := qkv.Rows(), qkv.Cols()/3
+	parts := make([]*Tensor, 3)
+	for i := range parts {
+		parts[i] = NewTensor(rows, w)
+		for r := 0; r < rows; r++ {
+			copy(parts[i].Row(r), qkv.Data[r*3*w+i*w:r*3*w+(i+1)*w])
+		}
+	}
+	return be.Attention(parts[0], parts[1], parts[2], p)
+}
+
+// Recycler is an optional backend feature: tensors the model code is done with go
+// back to the backend, which hands their memory out again for later results instead
+// of allocating (and zeroing) fresh memory for every intermediate.
+type Recycler interface {
+	Recycle(ts ...*Tensor)
+}
+
+// Recycle gives tensors the caller will not touch again back to be, where it can use
+// them; elsewhere it does nothing.
+func Recycle(be Backend, ts ...*Tensor) {
+	if r, ok := be.(Recycler); ok {
+		r.Recycle(ts...)
+	}
+}

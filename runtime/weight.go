@@ -1,5 +1,7 @@
 package runtime
 
+import "sync"
+
 // Weight is the matrix of a linear layer, stored [Out, In] row-major as in PyTorch, either
 // in float32 or as int8 with one symmetric scale per output row.
 type Weight struct {
@@ -11,8 +13,17 @@ type Weight struct {
 	// symmetrically at run time and the product is accumulated in int32.
 	ActInt8 bool
 	// Prepared is where a backend keeps its own form of the weight (packed panels,
-	// a device copy); model code never touches it.
+	// a device copy); model code never touches it. Set it through Prepare.
 	Prepared any
+	prepare  sync.Once
+}
+
+// Prepare runs make once for this weight, keeps its result in Prepared and returns
+// it; concurrent callers wait for the first. A backend packs a weight this way on
+// first use instead of on every call.
+func (w *Weight) Prepare(make func() any) any {
+	w.prepare.Do(func() { w.Prepared = make() })
+	return w.Prepared
 }
 
 // Quantized reports whether the weight is stored in int8.

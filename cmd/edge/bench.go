@@ -1,78 +1,155 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"image"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/edgevlm/edge/camera/scene"
 	"github.com/edgevlm/edge/models/blip2"
+	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/cpu"
 )
+
+// fullShapes are the public checkpoints edge bench can build with random weights.
+var fullShapes = []string{"blip2-opt-2.7b", "blip2-flan-t5-xl"}
 
 func benchCommand() command {
 	c := command{name: "bench", summary: "Time each stage of a model: preprocessing, image path, first token, decoding."}
 	c.usage = `Usage: edge bench [flags]
 
 Captions a rendered scene --runs times after --warmup runs and prints the median and the
-10th–90th percentile spread of each stage, in fp32 and int8.
+10th–90th percentile spread of each stage, in fp32 and int8. --shapes adds the public
+checkpoints' full-size shapes with random weights made in memory (configs from
+--configs); where fp32 does not fit in memory, the image path runs in full and the
+language model with a few layers, extrapolated linearly to all of them (said in the
+table). The machine's limits (memory bandwidth, peak fp32 and int8 throughput) are
+measured first, and decoding is compared with the time its weight bytes take to read.
 
 Examples:
   edge bench
   edge bench --threads 1 --runs 20 --json
+  edge bench --shapes shapes,blip2-opt-2.7b,blip2-flan-t5-xl --runs 3 --threads 2
   edge bench --model ~/models/blip2-opt-2.7b --runs 3`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
 		var mf modelFlags
 		mf.register(fs)
 		runs := fs.Int("runs", 10, "timed runs")
-		warmup := fs.Int("warmup", 2, "untimed runs first")
+		warmup := fs.Int("warmup", 2, "untimed runs first (at most 1 for the full-size shapes)")
 		tokens := fs.Int("tokens", 12, "tokens to decode per run (EOS is ignored so every run decodes as many)")
 		asJSON := fs.Bool("json", false, "print JSON")
+		cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed work to this file")
+		shapes := fs.String("shapes", "shapes", "models to time, comma-separated: shapes (the --model checkpoint, default the embedded one), "+strings.Join(fullShapes, ", "))
+		configs := fs.String("configs", "testdata/real-configs", "folder with <name>/config.json of the full-size shapes")
+		limits := fs.Bool("limits", true, "measure memory bandwidth and peak throughput first")
+		memFraction := fs.Float64("mem-fraction", 0.5, "build a model in fp32 only when its weights take at most this fraction of the available memory")
+		lmLayers := fs.String("lm-layers", "2,4", "language-model layer counts timed when fp32 does not fit, to extrapolate from")
 		if _, err := parse(fs, args); err != nil {
 			return err
 		}
 		if *runs < 1 || *warmup < 0 || *tokens < 1 {
 			return usagef("--runs and --tokens must be at least 1, --warmup not negative")
 		}
-		img := scene.Render(scene.Layout{Background: "gray", Shapes: []scene.Shape{{Kind: "circle", Color: "red", CX: 112, CY: 112, R: 40}}}, 448, 1)
-		var rows []benchRow
-		for _, int8 := range []bool{false, true} {
-			m, err := mf.loadWith(e, int8)
-			if err != nil {
-				return err
-			}
-			row, err := benchModel(ctx, m, img, *runs, *warmup, *tokens)
-			m.Close()
-			if err != nil {
-				return err
-			}
-			row.Weights = "fp32"
-			if int8 {
-				row.Weights = "int8"
-			}
-			row.Threads = mf.threads
-			rows = append(rows, row)
+		layersA, layersB, err := parseLayerPair(*lmLayers)
+		if err != nil {
+			return err
 		}
+		names := strings.Split(*shapes, ",")
+		for _, n := range names {
+			if n != "shapes" && !contains(fullShapes, n) {
+				return usagef("unknown --shapes entry %q: use shapes, %s", n, strings.Join(fullShapes, ", "))
+			}
+		}
+		be, err := mf.backend(e)
+		if err != nil {
+			return err
+		}
+		threads := goruntime.NumCPU()
+		if cb, ok := be.(*cpu.Backend); ok {
+			threads = cb.Threads()
+			defer cb.Close()
+		}
+		rep := benchReport{}
+		if *limits {
+			l, err := cpu.MeasureLimits(ctx, threads)
+			if err != nil {
+				return err
+			}
+			rep.Limits = &l
+		}
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		img := scene.Render(scene.Layout{Background: "gray", Shapes: []scene.Shape{{Kind: "circle", Color: "red", CX: 112, CY: 112, R: 40}}}, 448, 1)
+		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens}
+		for _, name := range names {
+			var rows []benchRow
+			var err error
+			if name == "shapes" {
+				rows, err = b.checkpoint(&mf)
+			} else {
+				b.runs, b.warmup = *runs, min(*warmup, 1)
+				rows, err = b.fullSize(filepath.Join(*configs, name), name, *memFraction, layersA, layersB)
+				b.runs, b.warmup = *runs, *warmup
+			}
+			if err != nil {
+				return err
+			}
+			rep.Rows = append(rep.Rows, rows...)
+		}
+		rep.decodeBounds()
 		if *asJSON {
 			enc := json.NewEncoder(e.stdout)
 			enc.SetIndent("", "  ")
-			return enc.Encode(rows)
+			return enc.Encode(rep)
 		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "model\tweights\tstage\tmedian ms\tp10–p90 ms\t")
-		for _, r := range rows {
-			for _, st := range r.Stages {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f–%.2f\t\n", r.Model, r.Weights, st.Name, st.Median, st.P10, st.P90)
-			}
-		}
-		return tw.Flush()
+		return rep.print(e)
 	}
 	return c
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func parseLayerPair(s string) (int, int, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 2 {
+		return 0, 0, usagef("--lm-layers takes two layer counts, like 2,4")
+	}
+	a, errA := strconv.Atoi(parts[0])
+	b, errB := strconv.Atoi(parts[1])
+	if errA != nil || errB != nil || a < 1 || b <= a {
+		return 0, 0, usagef("--lm-layers takes two increasing layer counts, like 2,4")
+	}
+	return a, b, nil
 }
 
 type benchStage struct {
@@ -88,16 +165,256 @@ type benchRow struct {
 	Threads int          `json:"threads"`
 	Runs    int          `json:"runs"`
 	Stages  []benchStage `json:"stages"`
+	// Note says how the row was obtained when not by timing the whole model.
+	Note string `json:"note,omitempty"`
+	// DecodeBytes is the weight storage one decoded token reads.
+	DecodeBytes int64 `json:"decode_weight_bytes"`
 }
 
-// benchModel times the stages of one caption; decoding ignores EOS so each run decodes
-// the same number of tokens.
-func benchModel(ctx context.Context, m *blip2.Model, img image.Image, runs, warmup, tokens int) (benchRow, error) {
+// decodeBound compares a row's decoding with the time its weight bytes take to read.
+type decodeBound struct {
+	Model       string  `json:"model"`
+	Weights     string  `json:"weights"`
+	Bytes       int64   `json:"weight_bytes_per_token"`
+	BoundMS     float64 `json:"bandwidth_bound_ms"`
+	MeasuredMS  float64 `json:"measured_ms"`
+	TimesTheMin float64 `json:"ratio"`
+}
+
+type benchReport struct {
+	Limits *cpu.Limits   `json:"limits,omitempty"`
+	Rows   []benchRow    `json:"rows"`
+	Decode []decodeBound `json:"decode_vs_bandwidth,omitempty"`
+}
+
+func (r *benchReport) decodeBounds() {
+	if r.Limits == nil || r.Limits.ReadGBs <= 0 {
+		return
+	}
+	for _, row := range r.Rows {
+		per := row.stage("per decoded token")
+		if per == nil || row.DecodeBytes == 0 {
+			continue
+		}
+		bound := float64(row.DecodeBytes) / (r.Limits.ReadGBs * 1e9) * 1e3
+		r.Decode = append(r.Decode, decodeBound{Model: row.Model, Weights: row.Weights, Bytes: row.DecodeBytes,
+			BoundMS: bound, MeasuredMS: per.Median, TimesTheMin: per.Median / bound})
+	}
+}
+
+func (r benchRow) stage(name string) *benchStage {
+	for i := range r.Stages {
+		if r.Stages[i].Name == name {
+			return &r.Stages[i]
+		}
+	}
+	return nil
+}
+
+func (r *benchReport) print(e env) error {
+	w := bufio.NewWriter(e.stdout)
+	if l := r.Limits; l != nil {
+		fmt.Fprintf(w, "machine (%d threads): memory copy %.1f GB/s, streaming read %.1f GB/s, peak fp32 %.0f GFLOP/s, peak int8 %.0f GOP/s\n\n",
+			l.Threads, l.CopyGBs, l.ReadGBs, l.PeakF32, l.PeakI8)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "model\tweights\tstage\tmedian ms\tp10–p90 ms\t")
+	var notes []string
+	for _, row := range r.Rows {
+		mark := ""
+		if row.Note != "" {
+			notes = append(notes, row.Note)
+			mark = strings.Repeat("*", len(notes))
+		}
+		for _, st := range row.Stages {
+			fmt.Fprintf(tw, "%s\t%s%s\t%s\t%.2f\t%.2f–%.2f\t\n", row.Model, row.Weights, mark, st.Name, st.Median, st.P10, st.P90)
+		}
+	}
+	tw.Flush()
+	for i, n := range notes {
+		fmt.Fprintf(w, "%s %s\n", strings.Repeat("*", i+1), n)
+	}
+	if len(r.Decode) > 0 {
+		fmt.Fprintln(w, "\ndecoding against memory bandwidth (weight bytes per token ÷ streaming read):")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "model\tweights\tMB per token\tbound ms\tmeasured ms\tratio\t")
+		for _, d := range r.Decode {
+			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.2f\t%.2f\t%.2f×\t\n", d.Model, d.Weights, float64(d.Bytes)/1e6, d.BoundMS, d.MeasuredMS, d.TimesTheMin)
+		}
+		tw.Flush()
+	}
+	return w.Flush()
+}
+
+// bencher times models on one backend.
+type bencher struct {
+	ctx                  context.Context
+	e                    env
+	be                   runtime.Backend
+	threads              int
+	img                  image.Image
+	runs, warmup, tokens int
+}
+
+// checkpoint times the --model checkpoint (default: the embedded shapes model).
+func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
+	var rows []benchRow
+	for _, int8 := range []bool{false, true} {
+		m, err := mf.loadWith(b.e, int8)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := m.InputIDs("")
+		if err != nil {
+			m.Close()
+			return nil, err
+		}
+		row, err := b.time(m, ids)
+		m.Close()
+		if err != nil {
+			return nil, err
+		}
+		row.Weights = weightsName(int8)
+		row.DecodeBytes = blip2.DecodeBytes(m.Config, int8, false)
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func weightsName(int8 bool) string {
+	if int8 {
+		return "int8"
+	}
+	return "fp32"
+}
+
+// fullSize times a public checkpoint's shapes with random weights: int8 in full, and
+// fp32 in full when it fits in memory, else with two reduced language models.
+func (b *bencher) fullSize(dir, name string, memFraction float64, layersA, layersB int) ([]benchRow, error) {
+	cfg, err := loadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	ids := benchIDs(cfg)
+	var rows []benchRow
+	for _, int8 := range []bool{false, true} {
+		need := blip2.WeightBytes(cfg, int8, false)
+		avail := availableMemory()
+		fits := avail == 0 || float64(need) <= memFraction*float64(avail)
+		var row benchRow
+		if fits {
+			row, err = b.random(cfg, int8, ids)
+		} else {
+			row, err = b.extrapolated(cfg, int8, ids, layersA, layersB, need, avail, memFraction)
+		}
+		if err != nil {
+			return nil, err
+		}
+		row.Model, row.Weights = name, weightsName(int8)
+		row.DecodeBytes = blip2.DecodeBytes(cfg, int8, false)
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func loadConfig(dir string) (*hfconfig.Config, error) {
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		return nil, fmt.Errorf("--configs: %s/config.json not found (run from the repository root, or point --configs at testdata/real-configs)", dir)
+	}
+	return hfconfig.Load(dir)
+}
+
+// benchIDs is an empty caption prompt in token ids: the image tokens (current
+// layout), then BOS for OPT or EOS for T5 (what each tokenizer makes of "").
+func benchIDs(cfg *hfconfig.Config) []int {
+	var ids []int
+	if cfg.ImageTokenIndex >= 0 {
+		for range cfg.NumQueryTokens {
+			ids = append(ids, cfg.ImageTokenIndex)
+		}
+	}
+	if cfg.IsEncoderDecoder() {
+		eos := 1
+		if len(cfg.Text.EosTokenIDs) > 0 {
+			eos = cfg.Text.EosTokenIDs[0]
+		}
+		return append(ids, eos)
+	}
+	return append(ids, cfg.Text.BosTokenID)
+}
+
+// random builds cfg from random weights, times it and frees it.
+func (b *bencher) random(cfg *hfconfig.Config, int8 bool, ids []int) (benchRow, error) {
+	defer freeMemory()
+	m, err := blip2.FromStore(cfg, blip2.NewRandomStore(cfg, int8, false), nil, blip2.Options{Backend: b.be, Int8: int8})
+	if err != nil {
+		return benchRow{}, err
+	}
+	return b.time(m, ids)
+}
+
+// withLayers is cfg with n language-model layers (both stacks of T5).
+func withLayers(cfg *hfconfig.Config, n int) *hfconfig.Config {
+	c := *cfg
+	if c.IsEncoderDecoder() {
+		c.Text.NumLayers, c.Text.NumDecoderLayers = n, n
+	} else {
+		c.Text.NumHiddenLayers = n
+	}
+	return &c
+}
+
+func lmLayers(cfg *hfconfig.Config) int {
+	if cfg.IsEncoderDecoder() {
+		return cfg.Text.NumDecoderLayers
+	}
+	return cfg.Text.NumHiddenLayers
+}
+
+// extrapolated times the full image path with language models of a and b layers and
+// extends the language-model stages linearly to all layers.
+func (b *bencher) extrapolated(cfg *hfconfig.Config, int8 bool, ids []int, la, lb int, need, avail int64, memFraction float64) (benchRow, error) {
+	full := lmLayers(cfg)
+	lb = min(lb, full)
+	la = min(la, lb-1)
+	rowA, err := b.random(withLayers(cfg, la), int8, ids)
+	if err != nil {
+		return benchRow{}, err
+	}
+	rowB, err := b.random(withLayers(cfg, lb), int8, ids)
+	if err != nil {
+		return benchRow{}, err
+	}
+	scale := float64(full-lb) / float64(lb-la)
+	// Medians extend linearly; the spread keeps the proportions of the larger run.
+	ext := func(name string) benchStage {
+		a, bb := rowA.stage(name), rowB.stage(name)
+		med := bb.Median + scale*(bb.Median-a.Median)
+		r := med / bb.Median
+		return benchStage{Name: name, Median: med, P10: bb.P10 * r, P90: bb.P90 * r}
+	}
+	row := rowB
+	pre, img := *rowB.stage("preprocess"), *rowB.stage("image path")
+	first, per := ext("first token"), ext("per decoded token")
+	total := pre.Median + img.Median + first.Median + float64(b.tokens)*per.Median
+	row.Stages = []benchStage{pre, img, first, per, {Name: "caption (all stages)", Median: total,
+		P10: pre.P10 + img.P10 + first.P10 + float64(b.tokens)*per.P10, P90: pre.P90 + img.P90 + first.P90 + float64(b.tokens)*per.P90}}
+	row.Note = fmt.Sprintf("%s weights take %.1f GB, over the %.1f GB allowed of %.1f GB available: image path timed in full; first token and decoding timed with %d and %d of the %d language-model layers and extrapolated linearly",
+		weightsName(int8), float64(need)/1e9, float64(avail)*memFraction/1e9, float64(avail)/1e9, la, lb, full)
+	return row, nil
+}
+
+// time runs the stages of one caption; decoding ignores EOS so each run decodes the
+// same number of tokens.
+func (b *bencher) time(m *blip2.Model, ids []int) (benchRow, error) {
 	names := []string{"preprocess", "image path", "first token", "per decoded token", "caption (all stages)"}
 	samples := make([][]float64, len(names))
-	for i := 0; i < warmup+runs; i++ {
+	for i := 0; i < b.warmup+b.runs; i++ {
+		if err := b.ctx.Err(); err != nil {
+			return benchRow{}, err
+		}
 		t0 := time.Now()
-		pixels, err := m.PixelValues(img)
+		pixels, err := m.PixelValues(b.img)
 		if err != nil {
 			return benchRow{}, err
 		}
@@ -107,10 +424,6 @@ func benchModel(ctx context.Context, m *blip2.Model, img image.Image, runs, warm
 			return benchRow{}, err
 		}
 		t2 := time.Now()
-		ids, err := m.InputIDs("")
-		if err != nil {
-			return benchRow{}, err
-		}
 		emb, err := m.InputEmbeddings(f.Prefix, ids)
 		if err != nil {
 			return benchRow{}, err
@@ -120,19 +433,19 @@ func benchModel(ctx context.Context, m *blip2.Model, img image.Image, runs, warm
 			return benchRow{}, err
 		}
 		t3 := time.Now()
-		if _, err := runtime.Generate(ctx, seq, ids, runtime.GenerateOptions{MaxNewTokens: tokens + 1, EOS: []int{-1}}); err != nil {
+		if _, err := runtime.Generate(b.ctx, seq, ids, runtime.GenerateOptions{MaxNewTokens: b.tokens + 1, EOS: []int{-1}}); err != nil {
 			return benchRow{}, err
 		}
 		t4 := time.Now()
-		if i < warmup {
+		if i < b.warmup {
 			continue
 		}
 		ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
-		for j, v := range []float64{ms(t1.Sub(t0)), ms(t2.Sub(t1)), ms(t3.Sub(t2)), ms(t4.Sub(t3)) / float64(tokens), ms(t4.Sub(t0))} {
+		for j, v := range []float64{ms(t1.Sub(t0)), ms(t2.Sub(t1)), ms(t3.Sub(t2)), ms(t4.Sub(t3)) / float64(b.tokens), ms(t4.Sub(t0))} {
 			samples[j] = append(samples[j], v)
 		}
 	}
-	row := benchRow{Model: modelName(m), Runs: runs}
+	row := benchRow{Model: modelName(m), Runs: b.runs, Threads: b.threads}
 	for i, n := range names {
 		s := samples[i]
 		sort.Float64s(s)
@@ -140,4 +453,31 @@ func benchModel(ctx context.Context, m *blip2.Model, img image.Image, runs, warm
 		row.Stages = append(row.Stages, benchStage{Name: n, Median: q(0.5), P10: q(0.1), P90: q(0.9)})
 	}
 	return row, nil
+}
+
+// availableMemory is MemAvailable from /proc/meminfo in bytes, 0 when unknown.
+func availableMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// freeMemory returns a dropped model's memory to the system before the next is built.
+func freeMemory() {
+	goruntime.GC()
+	debug.FreeOSMemory()
 }

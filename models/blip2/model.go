@@ -148,22 +148,42 @@ func Load(dir string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
+	if pre.Height != cfg.Vision.ImageSize || pre.Width != cfg.Vision.ImageSize {
+		return nil, fmt.Errorf("model %s: preprocessor size %dx%d does not match the vision image_size %d", dir, pre.Width, pre.Height, cfg.Vision.ImageSize)
+	}
 	arc, err := safetensors.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
-	b := weights.NewBinder(archiveStore{arc})
-	b.SetQuantization(quantization(cfg, opts))
-	m := bind(b, cfg, opts)
-	if err := b.Err(); err != nil {
+	m, err := FromStore(cfg, archiveStore{arc}, tok, opts)
+	if err != nil {
 		arc.Close()
 		return nil, fmt.Errorf("model %s: %w", filepath.Base(dir), err)
 	}
-	if pre.Height != cfg.Vision.ImageSize || pre.Width != cfg.Vision.ImageSize {
-		arc.Close()
-		return nil, fmt.Errorf("model %s: preprocessor size %dx%d does not match the vision image_size %d", dir, pre.Width, pre.Height, cfg.Vision.ImageSize)
+	m.Dir, m.Preprocess, m.archive = dir, pre, arc
+	return m, nil
+}
+
+// FromStore builds a model whose tensors come from store: a checkpoint, or the random
+// weights of RandomStore (benchmarks of a real checkpoint's shapes without its
+// files). cfg gives the shapes; tok may be nil, and then only token ids can be given
+// (InputIDs fails). The preprocessing is the public checkpoints' at cfg's image size.
+func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokenizer, opts Options) (*Model, error) {
+	if opts.Backend == nil {
+		return nil, errors.New("blip2: no backend given")
 	}
-	m.Dir, m.Preprocess, m.Tokenizer, m.archive, m.WeightBytes = dir, pre, tok, arc, b.Bytes()
+	if store == nil {
+		return nil, errors.New("blip2: no weight store given")
+	}
+	b := weights.NewBinder(store)
+	b.SetQuantization(quantization(cfg, opts))
+	m := bind(b, cfg, opts)
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	m.Preprocess = preprocess.DefaultConfig()
+	m.Preprocess.Height, m.Preprocess.Width = cfg.Vision.ImageSize, cfg.Vision.ImageSize
+	m.Tokenizer, m.WeightBytes = tok, b.Bytes()
 	return m, nil
 }
 
@@ -202,6 +222,9 @@ func (m *Model) EncodePixels(pixels []float32) (*ImageFeatures, error) {
 // num_query_tokens times in front (current layout), or the text alone (older layout,
 // where the image prefix is concatenated in front of the embeddings).
 func (m *Model) InputIDs(prompt string) ([]int, error) {
+	if m.Tokenizer == nil {
+		return nil, errors.New("blip2: this model has no tokenizer; give token ids")
+	}
 	text, err := m.Tokenizer.Encode(prompt, true)
 	if err != nil {
 		return nil, fmt.Errorf("tokenize prompt: %w", err)

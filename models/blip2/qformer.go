@@ -70,15 +70,18 @@ func bindQFormer(b *weights.Binder, cfg hfconfig.QFormerConfig, numQuery, vision
 func (q *QFormer) attend(be runtime.Backend, a *qAttention, x, kv *runtime.Tensor) *runtime.Tensor {
 	heads := q.cfg.NumAttentionHeads
 	hd := q.cfg.HiddenSize / heads
-	ctx := be.Attention(be.Linear(x, a.q), be.Linear(kv, a.k), be.Linear(kv, a.v), runtime.AttentionParams{
+	qs, ks, vs := be.Linear(x, a.q), be.Linear(kv, a.k), be.Linear(kv, a.v)
+	ctx := be.Attention(qs, ks, vs, runtime.AttentionParams{
 		Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))),
 	})
-	out := be.Linear(ctx, a.dense)
-	be.AddInPlace(out, x)
-	return be.LayerNorm(out, a.norm.weight, a.norm.bias, float32(q.cfg.LayerNormEps))
+	runtime.LinearAdd(be, ctx, a.dense, x) // x is this block's own input: the residual
+	out := be.LayerNorm(x, a.norm.weight, a.norm.bias, float32(q.cfg.LayerNormEps))
+	runtime.Recycle(be, qs, ks, vs, ctx, x)
+	return out
 }
 
-// Forward turns image features [tokens, visionHidden] into query outputs [numQuery, hidden].
+// Forward turns image features [tokens, visionHidden] into query outputs [numQuery,
+// hidden]. Its intermediates go back to the backend (runtime.Recycle); image does not.
 func (q *QFormer) Forward(be runtime.Backend, image *runtime.Tensor) *runtime.Tensor {
 	eps := float32(q.cfg.LayerNormEps)
 	x := be.LayerNorm(runtime.FromData(q.queries, q.numQ, q.cfg.HiddenSize), q.inNorm.weight, q.inNorm.bias, eps)
@@ -88,11 +91,11 @@ func (q *QFormer) Forward(be runtime.Backend, image *runtime.Tensor) *runtime.Te
 		if l.cross != nil {
 			x = q.attend(be, l.cross, x, image)
 		}
-		h := be.Linear(x, l.fc1)
-		be.Activate(h, activation(q.cfg.HiddenAct))
-		h = be.Linear(h, l.fc2)
-		be.AddInPlace(h, x)
-		x = be.LayerNorm(h, l.norm.weight, l.norm.bias, eps)
+		f := runtime.LinearAct(be, x, l.fc1, activation(q.cfg.HiddenAct))
+		runtime.LinearAdd(be, f, l.fc2, x)
+		y := be.LayerNorm(x, l.norm.weight, l.norm.bias, eps)
+		runtime.Recycle(be, f, x)
+		x = y
 	}
 	return x
 }

@@ -3,6 +3,7 @@ package blip2
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/weights"
@@ -28,6 +29,7 @@ type VisionModel struct {
 	positions []float32      // [patches+1, hidden]
 	layers    []vitLayer
 	post      layerNorm
+	patchBuf  sync.Pool // *[]float32: the patch matrix of one image, reused
 }
 
 func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
@@ -57,11 +59,18 @@ func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
 }
 
 // patches cuts CHW pixels into one row per patch (row-major over the grid), each row
-// ordered (channel, ky, kx) like the flattened convolution kernel.
-func (v *VisionModel) patches(pixels []float32) *runtime.Tensor {
+// ordered (channel, ky, kx) like the flattened convolution kernel. The matrix lives
+// in a pooled buffer: give it back with putPatches.
+func (v *VisionModel) patches(pixels []float32) (*runtime.Tensor, *[]float32) {
 	c, s, p := v.cfg.NumChannels, v.cfg.ImageSize, v.cfg.PatchSize
 	grid := s / p
-	out := runtime.NewTensor(grid*grid, c*p*p)
+	n := grid * grid * c * p * p
+	buf, _ := v.patchBuf.Get().(*[]float32)
+	if buf == nil || len(*buf) != n {
+		b := make([]float32, n)
+		buf = &b
+	}
+	out := runtime.FromData(*buf, grid*grid, c*p*p)
 	for gy := 0; gy < grid; gy++ {
 		for gx := 0; gx < grid; gx++ {
 			row := out.Row(gy*grid + gx)
@@ -69,12 +78,17 @@ func (v *VisionModel) patches(pixels []float32) *runtime.Tensor {
 			for ch := 0; ch < c; ch++ {
 				for ky := 0; ky < p; ky++ {
 					src := pixels[ch*s*s+(gy*p+ky)*s+gx*p:]
+					if p == 16 { // the common patch size: one 64-byte move
+						*(*[16]float32)(row[i:]) = *(*[16]float32)(src)
+						i += 16
+						continue
+					}
 					i += copy(row[i:i+p], src[:p])
 				}
 			}
 		}
 	}
-	return out
+	return out, buf
 }
 
 // Forward returns the post-layer-normed hidden states [patches+1, hidden].
@@ -84,40 +98,33 @@ func (v *VisionModel) Forward(be runtime.Backend, pixels []float32) (*runtime.Te
 		return nil, fmt.Errorf("vision: %d pixel values, want %d×%d×%d", len(pixels), c, s, s)
 	}
 	d := v.cfg.HiddenSize
-	emb := be.Linear(v.patches(pixels), v.patch)
+	patches, buf := v.patches(pixels)
+	emb := be.Linear(patches, v.patch)
+	v.patchBuf.Put(buf)
 	x := runtime.ConcatRows(runtime.FromData(append([]float32(nil), v.class...), 1, d), emb)
-	for i := range x.Data {
-		x.Data[i] += v.positions[i]
-	}
+	runtime.Recycle(be, emb)
+	be.AddInPlace(x, runtime.FromData(v.positions, x.Rows(), d))
 	heads := v.cfg.NumAttentionHeads
 	hd := d / heads
 	eps := float32(v.cfg.LayerNormEps)
+	attn := runtime.AttentionParams{Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd)))}
+	act := activation(v.cfg.HiddenAct)
+	// Each intermediate goes back to the backend once used (runtime.Recycle), so the
+	// next layer's results reuse its memory.
 	for i := range v.layers {
 		l := &v.layers[i]
 		h := be.LayerNorm(x, l.norm1.weight, l.norm1.bias, eps)
-		q, k, val := splitColumns(be.Linear(h, l.qkv), 3)
-		ctx := be.Attention(q, k, val, runtime.AttentionParams{Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd)))})
-		a := be.Linear(ctx, l.proj)
-		be.AddInPlace(x, a)
+		qkv := be.Linear(h, l.qkv) // [T, 3·hidden]
+		ctx := runtime.AttentionQKV(be, qkv, attn)
+		runtime.Recycle(be, h, qkv)
+		runtime.LinearAdd(be, ctx, l.proj, x)
 		h = be.LayerNorm(x, l.norm2.weight, l.norm2.bias, eps)
-		h = be.Linear(h, l.fc1)
-		be.Activate(h, activation(v.cfg.HiddenAct))
-		be.AddInPlace(x, be.Linear(h, l.fc2))
+		f := runtime.LinearAct(be, h, l.fc1, act)
+		runtime.LinearAdd(be, f, l.fc2, x)
+		runtime.Recycle(be, ctx, h, f)
 	}
+	defer runtime.Recycle(be, x)
 	return be.LayerNorm(x, v.post.weight, v.post.bias, eps), nil
-}
-
-// splitColumns cuts [rows, parts·w] into parts tensors of [rows, w].
-func splitColumns(t *runtime.Tensor, parts int) (a, b, c *runtime.Tensor) {
-	rows, w := t.Rows(), t.Cols()/parts
-	outs := make([]*runtime.Tensor, parts)
-	for p := range outs {
-		outs[p] = runtime.NewTensor(rows, w)
-		for r := 0; r < rows; r++ {
-			copy(outs[p].Row(r), t.Data[r*t.Cols()+p*w:r*t.Cols()+(p+1)*w])
-		}
-	}
-	return outs[0], outs[1], outs[2]
 }
 
 func activation(name string) runtime.Activation {

@@ -145,43 +145,54 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache) (*runtim
 		}
 	}
 	preLN := m.cfg.DoLayerNormBefore
+	act := activation(m.cfg.ActivationFunction)
+	// Intermediates go back to the backend once used (runtime.Recycle), so that a
+	// decoded token reuses the memory of the last one instead of allocating.
 	for li := range m.layers {
 		l := &m.layers[li]
-		residual := x
 		h := x
 		if preLN {
-			h = m.layerNorm(h, l.attnNorm)
+			h = m.layerNorm(x, l.attnNorm)
 		}
 		q, k, v := be.Linear(h, l.q), be.Linear(h, l.k), be.Linear(h, l.v)
+		if preLN {
+			runtime.Recycle(be, h)
+		}
 		keys, values := cache.Append(li, k, v)
+		runtime.Recycle(be, k, v)
 		ctx := be.Attention(q, keys, values, runtime.AttentionParams{
 			Heads: l.heads, HeadDim: l.headDim, Scale: float32(1 / math.Sqrt(float64(l.headDim))),
 			Causal: true, QueryOffset: start,
 		})
-		h = be.Linear(ctx, l.o)
-		be.AddInPlace(h, residual)
-		if !preLN {
-			h = m.layerNorm(h, l.attnNorm)
-		}
-		residual = h
-		f := h
+		runtime.Recycle(be, q)
 		if preLN {
-			f = m.layerNorm(f, l.ffnNorm)
+			// x += out_proj(ctx); x += fc2(act(fc1(LN(x)))): the residuals accumulate in x.
+			runtime.LinearAdd(be, ctx, l.o, x)
+			f := m.layerNorm(x, l.ffnNorm)
+			g := runtime.LinearAct(be, f, l.fc1, act)
+			runtime.LinearAdd(be, g, l.fc2, x)
+			runtime.Recycle(be, ctx, f, g)
+			continue
 		}
-		f = be.Linear(f, l.fc1)
-		be.Activate(f, activation(m.cfg.ActivationFunction))
-		f = be.Linear(f, l.fc2)
-		be.AddInPlace(f, residual)
-		if !preLN {
-			f = m.layerNorm(f, l.ffnNorm)
-		}
-		x = f
+		h = be.Linear(ctx, l.o)
+		be.AddInPlace(h, x)
+		a := m.layerNorm(h, l.attnNorm)
+		runtime.Recycle(be, ctx, x, h)
+		g := runtime.LinearAct(be, a, l.fc1, act)
+		f := be.Linear(g, l.fc2)
+		be.AddInPlace(f, a)
+		x = m.layerNorm(f, l.ffnNorm)
+		runtime.Recycle(be, a, g, f)
 	}
 	if m.finalNorm != nil {
-		x = m.layerNorm(x, *m.finalNorm)
+		y := m.layerNorm(x, *m.finalNorm)
+		runtime.Recycle(be, x)
+		x = y
 	}
 	if m.projectOut != nil {
-		x = be.Linear(x, *m.projectOut)
+		y := be.Linear(x, *m.projectOut)
+		runtime.Recycle(be, x)
+		x = y
 	}
 	return x, nil
 }
@@ -210,6 +221,7 @@ func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence,
 	}
 	last := h.RowSlice(h.Rows()-1, h.Rows())
 	s := &sequence{m: m, cache: cache, logits: m.be.Linear(last, m.lmHead).Data}
+	runtime.Recycle(m.be, h)
 	if m.noCache {
 		s.embeds = embeds.Clone()
 	}
@@ -241,6 +253,7 @@ func (s *sequence) Feed(token int) error {
 		return err
 	}
 	s.logits = s.m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), s.m.lmHead).Data
+	runtime.Recycle(s.m.be, h)
 	return nil
 }
 

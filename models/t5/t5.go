@@ -156,13 +156,16 @@ func (m *Model) rms(x *runtime.Tensor, w []float32) *runtime.Tensor {
 	return m.be.RMSNorm(x, w, float32(m.cfg.LayerNormEpsilon))
 }
 
-func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward) *runtime.Tensor {
-	h := m.be.Linear(x, ff.wi)
-	m.be.Activate(h, ff.act)
+// feedForward adds the feed-forward block's output for the normed input x to dst.
+func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward, dst *runtime.Tensor) {
+	h := runtime.LinearAct(m.be, x, ff.wi, ff.act)
 	if ff.gated {
-		m.be.MulInPlace(h, m.be.Linear(x, ff.wi1))
+		g := m.be.Linear(x, ff.wi1)
+		m.be.MulInPlace(h, g)
+		runtime.Recycle(m.be, g)
 	}
-	return m.be.Linear(h, ff.wo)
+	runtime.LinearAdd(m.be, h, ff.wo, dst)
+	runtime.Recycle(m.be, h)
 }
 
 // positionBias returns [heads, tq, tk] biases for queries at qStart.. and keys at 0..tk-1.
@@ -207,21 +210,27 @@ func relativeBucket(rel int, bidirectional bool, numBuckets, maxDistance int) in
 	return bucket + min(large, n-1)
 }
 
-// attend runs one attention block: keys and values come from kvIn, then pass through
-// cached (which appends them to a KV cache, or supplies precomputed ones) when set.
-func (m *Model) attend(a *attention, x, kvIn *runtime.Tensor, bias []float32, causal bool, offset int, cached func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor)) *runtime.Tensor {
+// attend runs one attention block on the normed input x and adds its output to dst:
+// keys and values come from kvIn, then pass through cached (which appends them to a
+// KV cache, or supplies precomputed ones) when set. With cached, the projections of
+// kvIn are the caller's to keep or give back.
+func (m *Model) attend(a *attention, x, kvIn *runtime.Tensor, bias []float32, causal bool, offset int, cached func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor), dst *runtime.Tensor) {
 	q := m.be.Linear(x, a.q)
 	var k, v *runtime.Tensor
 	if kvIn != nil {
 		k, v = m.be.Linear(kvIn, a.k), m.be.Linear(kvIn, a.v)
 	}
+	kk, vv := k, v
 	if cached != nil {
-		k, v = cached(k, v)
+		kk, vv = cached(k, v)
+	} else {
+		defer runtime.Recycle(m.be, k, v)
 	}
-	ctx := m.be.Attention(q, k, v, runtime.AttentionParams{
+	ctx := m.be.Attention(q, kk, vv, runtime.AttentionParams{
 		Heads: m.heads, HeadDim: m.headDim, Scale: 1, Bias: bias, Causal: causal, QueryOffset: offset,
 	})
-	return m.be.Linear(ctx, a.o)
+	runtime.LinearAdd(m.be, ctx, a.o, dst)
+	runtime.Recycle(m.be, q, ctx)
 }
 
 // encode runs the encoder stack over the input embeddings.
@@ -232,11 +241,15 @@ func (m *Model) encode(x *runtime.Tensor) *runtime.Tensor {
 	for i := range m.encoder {
 		blk := &m.encoder[i]
 		h := m.rms(x, blk.selfNorm)
-		m.be.AddInPlace(x, m.attend(&blk.self, h, h, bias, false, 0, nil))
+		m.attend(&blk.self, h, h, bias, false, 0, nil, x)
+		runtime.Recycle(m.be, h)
 		h = m.rms(x, blk.ffNorm)
-		m.be.AddInPlace(x, m.feedForward(h, &blk.ff))
+		m.feedForward(h, &blk.ff, x)
+		runtime.Recycle(m.be, h)
 	}
-	return m.rms(x, m.encFinal)
+	out := m.rms(x, m.encFinal)
+	runtime.Recycle(m.be, x)
+	return out
 }
 
 // crossKV holds each decoder layer's keys and values of the encoder output, computed once.
@@ -264,17 +277,23 @@ func (m *Model) decode(ids []int, cache *runtime.KVCache, cross crossKV) ([]floa
 		blk := &m.decoder[i]
 		h := m.rms(x, blk.selfNorm)
 		layer := i
-		m.be.AddInPlace(x, m.attend(&blk.self, h, h, bias, true, start, func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
-			return cache.Append(layer, k, v)
-		}))
+		m.attend(&blk.self, h, h, bias, true, start, func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
+			keys, values := cache.Append(layer, k, v) // copies k and v
+			runtime.Recycle(m.be, k, v)
+			return keys, values
+		}, x)
+		runtime.Recycle(m.be, h)
 		h = m.rms(x, blk.crossNorm)
-		m.be.AddInPlace(x, m.attend(blk.cross, h, nil, nil, false, 0, func(_, _ *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
+		m.attend(blk.cross, h, nil, nil, false, 0, func(_, _ *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
 			return cross.k[layer], cross.v[layer]
-		}))
+		}, x)
+		runtime.Recycle(m.be, h)
 		h = m.rms(x, blk.ffNorm)
-		m.be.AddInPlace(x, m.feedForward(h, &blk.ff))
+		m.feedForward(h, &blk.ff, x)
+		runtime.Recycle(m.be, h)
 	}
 	last := m.rms(x.RowSlice(n-1, n), m.decFinal)
+	runtime.Recycle(m.be, x)
 	if m.scaleOutputs {
 		s := float32(1 / math.Sqrt(float64(m.cfg.DModel)))
 		for i := range last.Data {

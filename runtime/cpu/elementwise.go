@@ -5,38 +5,19 @@ import (
 	"math"
 
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/kernels"
 )
 
-// LayerNorm normalises each row with float64 statistics (PyTorch reduces in float32 with
-// a pairwise/Welford scheme; float64 keeps us within rounding of it).
+// LayerNorm normalises each row with float32 statistics, as PyTorch does.
 func (b *Backend) LayerNorm(x *runtime.Tensor, weight, bias []float32, eps float32) *runtime.Tensor {
-	out := runtime.NewTensor(x.Shape...)
+	out := b.tensor(x.Shape...)
 	c := x.Cols()
-	b.parallel(x.Rows(), 8, func(lo, hi int) {
+	if c == 0 {
+		return out
+	}
+	b.parallel(x.Rows(), 32, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			in, o := x.Data[r*c:(r+1)*c], out.Data[r*c:(r+1)*c]
-			var sum float64
-			for _, v := range in {
-				sum += float64(v)
-			}
-			mean := sum / float64(c)
-			var ss float64
-			for _, v := range in {
-				d := float64(v) - mean
-				ss += d * d
-			}
-			inv := float32(1 / math.Sqrt(ss/float64(c)+float64(eps)))
-			m := float32(mean)
-			for i, v := range in {
-				y := (v - m) * inv
-				if weight != nil {
-					y *= weight[i]
-				}
-				if bias != nil {
-					y += bias[i]
-				}
-				o[i] = y
-			}
+			kernels.LayerNorm(x.Data[r*c:(r+1)*c], out.Data[r*c:(r+1)*c], weight, bias, eps)
 		}
 	})
 	return out
@@ -44,59 +25,54 @@ func (b *Backend) LayerNorm(x *runtime.Tensor, weight, bias []float32, eps float
 
 // RMSNorm is T5's layer norm: w·x/sqrt(mean(x²)+eps).
 func (b *Backend) RMSNorm(x *runtime.Tensor, weight []float32, eps float32) *runtime.Tensor {
-	out := runtime.NewTensor(x.Shape...)
+	out := b.tensor(x.Shape...)
 	c := x.Cols()
-	b.parallel(x.Rows(), 8, func(lo, hi int) {
+	if c == 0 {
+		return out
+	}
+	b.parallel(x.Rows(), 16, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			in, o := x.Data[r*c:(r+1)*c], out.Data[r*c:(r+1)*c]
-			var ss float64
-			for _, v := range in {
-				ss += float64(v) * float64(v)
-			}
-			inv := float32(1 / math.Sqrt(ss/float64(c)+float64(eps)))
+			ms := kernels.Dot(in, in) / float32(c)
+			inv := float32(1 / math.Sqrt(float64(ms)+float64(eps)))
+			w := weight[:c]
 			for i, v := range in {
-				o[i] = weight[i] * (v * inv)
+				o[i] = w[i] * (v * inv)
 			}
 		}
 	})
 	return out
 }
 
-// Activate applies act in place.
-func (b *Backend) Activate(x *runtime.Tensor, act runtime.Activation) {
-	var f func(float32) float32
+// activate applies act to x in place on the calling goroutine.
+func activate(x []float32, act runtime.Activation) {
 	switch act {
 	case runtime.ActIdentity:
-		return
 	case runtime.ActReLU:
-		f = func(v float32) float32 { return max(v, 0) }
+		for i, v := range x {
+			x[i] = max(v, 0)
+		}
 	case runtime.ActGELU:
-		f = func(v float32) float32 {
-			return float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
-		}
+		kernels.GELU(x)
 	case runtime.ActGELUTanh:
-		f = func(v float32) float32 {
-			x := float64(v)
-			return float32(0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x))))
-		}
+		kernels.GELUTanh(x)
 	default:
 		panic(fmt.Sprintf("cpu: unknown activation %d", act))
 	}
-	b.parallel(len(x.Data), 4096, func(lo, hi int) {
-		d := x.Data[lo:hi]
-		for i, v := range d {
-			d[i] = f(v)
-		}
-	})
+}
+
+// Activate applies act in place.
+func (b *Backend) Activate(x *runtime.Tensor, act runtime.Activation) {
+	if act == runtime.ActIdentity {
+		return
+	}
+	b.parallelAligned(len(x.Data), 8192, 16, func(lo, hi int) { activate(x.Data[lo:hi], act) })
 }
 
 // AddInPlace does x += y.
 func (b *Backend) AddInPlace(x, y *runtime.Tensor) {
 	sameSize(x, y)
-	yd := y.Data[:len(x.Data)]
-	for i := range x.Data {
-		x.Data[i] += yd[i]
-	}
+	kernels.Axpy(1, y.Data, x.Data)
 }
 
 // MulInPlace does x *= y.

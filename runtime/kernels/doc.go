@@ -1,13 +1,19 @@
 // Package kernels holds the single-threaded compute primitives of the CPU backend:
 // fp32 matrix products shaped like a Linear layer (weights stored [out, in]), the
 // vector helpers around them, int8 matrix products with exact int32 accumulation,
-// weight-only int8 matrix-vector products with fp32 activations, and symmetric
-// per-row int8 quantization.
+// weight-only int8 matrix-vector products with fp32 activations, symmetric
+// per-row int8 quantization and its inverse (Dequantize, DequantizeI32), the
+// element-wise float32 math of a transformer layer (Softmax, LayerNorm, GELU,
+// GELUTanh, ExpShift, Max: fast exp and erfc approximations with relative errors
+// near 1e-7, see math.go), and peak-throughput loops (PeakF32, PeakI8) that state
+// what the cores can do at most.
 //
 // Every kernel has a portable Go version and, on amd64 (AVX2+FMA, AVX-512, AVX-512
 // VNNI) and arm64 (NEON, SDOT), an assembly version. The best version this CPU runs
 // is chosen once at start-up; [Impl] names it. The build tag purego forces the
-// portable versions everywhere.
+// portable versions everywhere. The element-wise math and the int8 row sums and
+// dequantization have assembly for AVX-512 only; AVX2 and NEON CPUs run their Go
+// versions, which compute the same formulas.
 //
 // The kernels never start goroutines and share no mutable state: the caller splits
 // work across cores and calls them on disjoint parts of the output. Split the
@@ -20,5 +26,8 @@
 // short for the shapes it is given panics with a message naming the shapes, like an
 // out-of-range index would: shapes are checked by the tensor layer above, and a
 // kernel must never read or write outside its slices. No kernel allocates, except
-// PackB and PackBI8, which return new memory.
+// PackB and PackBI8, which return new memory, and PackBT and PackBInto when the
+// buffer they are given is too small. PackedB.Cols and PackedBI8.Cols cut a packed
+// matrix by columns without copying, for callers that split a product across cores
+// by output columns.
 package kernels

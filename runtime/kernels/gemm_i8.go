@@ -146,16 +146,27 @@ func packPanelI8Go(dst []uint8, b []int8, ldb, j0, nw, k0, kw, nr int) {
 // columns, the micro-kernel initialising its accumulators with −128·(row sum of A).
 // pb is nil when B is packed here, panel by panel.
 func (im *impl) gemmI8Panels(m, n, k int, a []int8, lda int, pb *PackedBI8, b []int8, ldb int, c []int32, ldc int) {
+	if pb == nil {
+		var buf [maxKCQ * 4 * maxNR]uint8
+		im.gemmI8PanelsBuf(m, n, k, a, lda, nil, b, ldb, c, ldc, &buf)
+		return
+	}
+	im.gemmI8PanelsBuf(m, n, k, a, lda, pb, nil, 0, c, ldc, nil)
+}
+
+// gemmI8PanelsBuf is gemmI8Panels with the buffer B's panels are packed into when B is
+// not packed already (nil then).
+func (im *impl) gemmI8PanelsBuf(m, n, k int, a []int8, lda int, pb *PackedBI8, b []int8, ldb int, c []int32, ldc int, buf *[maxKCQ * 4 * maxNR]uint8) {
 	s := &im.i8
 	nq := (k + 3) / 4
 	var bias [maxI8Rows]int32
-	var buf [maxKCQ * 4 * maxNR]uint8
 	for i0 := 0; i0 < m; i0 += maxI8Rows {
 		mc := min(maxI8Rows, m-i0)
 		ac, cc := a[i0*lda:], c[i0*ldc:]
 		for r := range mc {
-			var sum int32
-			for _, v := range ac[r*lda : r*lda+k] {
+			row := ac[r*lda : r*lda+k]
+			done, sum := rowSumI8(im.isa, row)
+			for _, v := range row[done:] {
 				sum += int32(v)
 			}
 			bias[r] = -128 * sum

@@ -403,3 +403,63 @@ func TestConcurrentSplits(t *testing.T) {
 	wg.Wait()
 	require.InDeltaSlice(t, want[:n], y, 1e-4)
 }
+
+// TestPackedViews checks products on column ranges of a packed B, and B packed from
+// its transpose, against the plain product.
+func TestPackedViews(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, tc := range []gemmCase{{5, 70, 33}, {13, 64, 300}, {40, 97, 65}, {3, 33, 1}, {12, 1, 7}} {
+		m, n, k := tc.m, tc.n, tc.k
+		a, b := randF32(rng, m, k, k), randF32(rng, n, k, k)
+		want, mag := refGemmNT(m, n, k, a, k, b, k, make([]float32, m*n), n, false)
+		bt := make([]float32, k*n)
+		for j := range n {
+			for p := range k {
+				bt[p*n+j] = b[j*k+p]
+			}
+		}
+		pt := PackBT(n, k, bt, n, nil)
+		c := make([]float32, m*n)
+		GemmPacked(m, a, k, pt, c, n, false)
+		requireCloseF32(t, fmt.Sprintf("PackBT %v", tc), c, n, want, mag, m, n, k, nil)
+		// Reusing a scratch buffer gives the same panels.
+		scratch := make([]float32, PackedSize(n, k)+5)
+		for i := range scratch {
+			scratch[i] = float32(math.NaN())
+		}
+		pt2 := PackBT(n, k, bt, n, scratch)
+		c2 := make([]float32, m*n)
+		GemmPacked(m, a, k, pt2, c2, n, false)
+		require.Equal(t, c, c2)
+
+		pi := PackBInto(n, k, b, k, scratch[:0]) // too small: allocates
+		c3 := make([]float32, m*n)
+		GemmPacked(m, a, k, pi, c3, n, false)
+		requireCloseF32(t, fmt.Sprintf("PackBInto %v", tc), c3, n, want, mag, m, n, k, nil)
+		pi = PackBInto(n, k, b, k, scratch)
+		clear(c3)
+		GemmPacked(m, a, k, pi, c3, n, false)
+		requireCloseF32(t, fmt.Sprintf("PackBInto scratch %v", tc), c3, n, want, mag, m, n, k, nil)
+
+		pb := PackB(n, k, b, k)
+		nr := pb.NR()
+		c = make([]float32, m*n)
+		for lo := 0; lo < n; lo += nr {
+			hi := min(lo+2*nr, n)
+			GemmPacked(m, a, k, pb.Cols(lo, hi), c[lo:], n, false)
+			lo = hi - nr
+		}
+		requireCloseF32(t, fmt.Sprintf("PackedB.Cols %v", tc), c, n, want, mag, m, n, k, nil)
+		require.Panics(t, func() { pb.Cols(1, n) })
+
+		qa, qb := randI8(rng, m*k), randI8(rng, n*k)
+		wantI := refGemmI8(m, n, k, qa, k, qb, k)
+		pq := PackBI8(n, k, qb, k)
+		step := max(pq.NR(), 7)
+		ci := make([]int32, m*n)
+		for lo := 0; lo < n; lo += step {
+			GemmI8Packed(m, qa, k, pq.Cols(lo, min(lo+step, n)), ci[lo:], n)
+		}
+		require.Equal(t, wantI, ci, "PackedBI8.Cols %v", tc)
+	}
+}
