@@ -5,7 +5,7 @@ TESTFLAGS ?= -race -timeout 30m
 
 TFLITE_ENV := CGO_CFLAGS="-I$(CURDIR)/runtime/tflite/include"
 
-.PHONY: all build cuda deps demo test test-tflite tflite bench bench-tflite arm64 fmt clean
+.PHONY: all build cuda deps demo test test-tflite tflite build-tflite bench bench-tflite arm64 fmt clean
 
 all: build
 
@@ -32,6 +32,10 @@ tflite:
 test-tflite: tflite
 	$(TFLITE_ENV) $(GO) vet -tags tflite ./runtime/tflite/ ./models/tflite/
 	$(TFLITE_ENV) $(GO) test $(TESTFLAGS) -tags tflite ./runtime/tflite/
+
+# bin/edge with the TFLite engine (--encoder tflite).
+build-tflite: tflite
+	$(TFLITE_ENV) $(GO) build -tags tflite -o $(BIN) ./cmd/edge
 
 bench-tflite: tflite
 	$(TFLITE_ENV) $(GO) test -tags tflite -run '^$$' -bench ImagePath -benchtime 40x ./runtime/tflite/

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,9 +11,11 @@ import (
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
+	tflitemodel "github.com/edgevlm/edge/models/tflite"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 	"github.com/edgevlm/edge/runtime/cuda"
+	"github.com/edgevlm/edge/runtime/tflite"
 )
 
 // newFlags makes a command's flag set whose --help prints usage (synopsis and examples)
@@ -68,12 +71,14 @@ type modelFlags struct {
 	model   string
 	device  string
 	threads int
+	encoder string
 }
 
 func (m *modelFlags) register(fs *flags) {
 	fs.StringVar(&m.model, "model", "", "BLIP-2 checkpoint folder as on the Hugging Face hub (default: the embedded shapes model)")
 	fs.StringVar(&m.device, "device", "cpu", "where to run: cpu or cuda")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
+	fs.StringVar(&m.encoder, "encoder", "native", "image path engine: native, tflite (export the model's image path and run it through TFLite), or a .tflite file")
 }
 
 func (m *modelFlags) backend(e env) (runtime.Backend, error) {
@@ -110,7 +115,51 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return blip2.Load(dir, blip2.Options{Backend: be, Int8: int8})
+	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.attachEncoder(e, model, int8); err != nil {
+		model.Close()
+		return nil, err
+	}
+	return model, nil
+}
+
+// attachEncoder runs the image path through TFLite when --encoder asks for it. When the
+// TFLite library (or a build with it) is missing, it says so and the model's own image
+// path runs, as without the flag.
+func (m *modelFlags) attachEncoder(e env, model *blip2.Model, int8 bool) error {
+	path := m.encoder
+	switch {
+	case path == "" || path == "native":
+		return nil
+	case path == "tflite":
+		f, err := os.CreateTemp("", "edge-image-*.tflite")
+		if err != nil {
+			return err
+		}
+		f.Close()
+		path = f.Name()
+		if err := tflitemodel.WriteFile(context.Background(), model.Dir, path, tflitemodel.Options{Int8: int8}); err != nil {
+			return fmt.Errorf("--encoder tflite: export: %w", err)
+		}
+		defer os.Remove(path) // the engine has read it
+	case !strings.HasSuffix(path, ".tflite"):
+		return usagef("--encoder %q: use native, tflite, or a .tflite file", m.encoder)
+	}
+	eng, err := tflite.Open(path, tflite.Config{Threads: m.threads})
+	if errors.Is(err, tflite.ErrNotBuilt) || errors.Is(err, tflite.ErrLibrary) {
+		fmt.Fprintf(e.stderr, "edge: %v; using the native image path\n", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--encoder %s: %w", m.encoder, err)
+	}
+	model.ImageEncoder = func(pixels []float32) (*runtime.Tensor, error) {
+		return eng.Run(context.Background(), pixels)
+	}
+	return nil
 }
 
 // genFlags are the generation flags of caption, ask, chat, describe and run.

@@ -180,3 +180,15 @@ func TestHelpShowsExamples(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.Contains(t, stdout, "Examples:")
 }
+
+// TestEncoderTFLiteFallsBack: a binary built without the TFLite engine says so and
+// captions with its own image path, as the issue asks of a missing library.
+func TestEncoderTFLiteFallsBack(t *testing.T) {
+	stdout, stderr, code := runEdge(t, "", "caption", "--encoder", "tflite", "../../testdata/demo/images/scene00.png")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "a green square and a blue circle on a gray background\n", stdout)
+	require.Contains(t, stderr, "using the native image path")
+	_, stderr, code = runEdge(t, "", "caption", "--encoder", "onnx", "../../testdata/demo/images/scene00.png")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "--encoder")
+}

@@ -32,6 +32,10 @@ type Model struct {
 	QFormer    *QFormer
 	Projection runtime.Linear // [lmEmbed, qformerHidden]
 	LM         runtime.LanguageModel
+	// ImageEncoder, when set, replaces the image path (ViT → Q-Former → projection) by
+	// another engine computing the same prefix [numQuery, lmEmbed] from pixel values
+	// (a TFLite file, for instance); the language model stays as it is.
+	ImageEncoder func(pixels []float32) (*runtime.Tensor, error)
 	// WeightBytes is the storage of every bound tensor as the runtime holds it.
 	WeightBytes int64
 	archive     *safetensors.Archive
@@ -210,6 +214,13 @@ func (m *Model) PixelValues(img image.Image) ([]float32, error) {
 
 // EncodePixels runs the image path on preprocessed pixel values [3, size, size].
 func (m *Model) EncodePixels(pixels []float32) (*ImageFeatures, error) {
+	if m.ImageEncoder != nil {
+		prefix, err := m.ImageEncoder(pixels)
+		if err != nil {
+			return nil, fmt.Errorf("image encoder: %w", err)
+		}
+		return &ImageFeatures{Prefix: prefix}, nil
+	}
 	v, err := m.Vision.Forward(m.Backend, pixels)
 	if err != nil {
 		return nil, err
