@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/edgevlm/edge/models/blip2"
@@ -45,7 +47,7 @@ Examples:
 			fmt.Fprintf(tw, "parameters: %s\t%s\n", p.Name, human(p.Params))
 		}
 		fmt.Fprintf(tw, "parameters: total\t%s\n", human(in.Params))
-		fmt.Fprintf(tw, "stored dtypes\t%v\n", in.DTypes)
+		fmt.Fprintf(tw, "stored dtypes\t%s\n", dtypeList(in.DTypes))
 		fmt.Fprintf(tw, "weights in memory\t%.1f MB\n", float64(in.WeightBytes)/1e6)
 		fmt.Fprintf(tw, "image token\t%d (%s layout)\n", in.ImageToken, in.Layout)
 		fmt.Fprintf(tw, "backend\t%s\n", in.Backend)
@@ -115,4 +117,18 @@ func human(n int64) string {
 	default:
 		return fmt.Sprintf("%d", n)
 	}
+}
+
+// dtypeList prints {"F16": 195, "I8": 68} as "F16 ×195, I8 ×68".
+func dtypeList(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
