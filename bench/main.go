@@ -103,6 +103,12 @@ type result struct {
 	// Max differences from the prefix in io.safetensors.
 	ORTDiff  float64 `json:"ort_max_abs_diff"`
 	EdgeDiff float64 `json:"edge_max_abs_diff"`
+	// TFLite (XNNPack) on the same image path, exported by edge; nil when the bench was
+	// built without the TFLite engine.
+	TFLite      *stats  `json:"tflite_xnnpack_fp32,omitempty"`
+	TFLiteDiff  float64 `json:"tflite_max_abs_diff,omitempty"`
+	RatioTFLite float64 `json:"tflite_over_ort,omitempty"`
+	TFLiteNote  string  `json:"tflite_note,omitempty"`
 }
 
 func run(ctx context.Context, args []string) error {
@@ -153,13 +159,22 @@ func run(ctx context.Context, args []string) error {
 	}
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "threads\truntime\tmedian ms\tp10–p90 ms\tmin ms\tedge/ORT\tmax |Δ| vs io\t")
+	fmt.Fprintln(tw, "threads\truntime\tmedian ms\tp10–p90 ms\tmin ms\t÷ ORT\tmax |Δ| vs io\t")
 	for _, r := range results {
 		fmt.Fprintf(tw, "%d\tONNX Runtime fp32\t%.2f\t%.2f–%.2f\t%.2f\t\t%.1e\t\n", r.Threads, r.ORT.Median, r.ORT.P10, r.ORT.P90, r.ORT.Min, r.ORTDiff)
 		fmt.Fprintf(tw, "%d\tedge fp32\t%.2f\t%.2f–%.2f\t%.2f\t%.2f\t%.1e\t\n", r.Threads, r.Edge.Median, r.Edge.P10, r.Edge.P90, r.Edge.Min, r.Ratio, r.EdgeDiff)
 		fmt.Fprintf(tw, "%d\tedge int8 (W8A8)\t%.2f\t%.2f–%.2f\t%.2f\t%.2f\t\t\n", r.Threads, r.EdgeI8.Median, r.EdgeI8.P10, r.EdgeI8.P90, r.EdgeI8.Min, r.RatioInt8)
+		if r.TFLite != nil {
+			fmt.Fprintf(tw, "%d\tTFLite 2.9 XNNPack fp32\t%.2f\t%.2f–%.2f\t%.2f\t%.2f\t%.1e\t\n", r.Threads, r.TFLite.Median, r.TFLite.P10, r.TFLite.P90, r.TFLite.Min, r.RatioTFLite, r.TFLiteDiff)
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(results) > 0 && results[0].TFLiteNote != "" {
+		fmt.Printf("(TFLite left out: %s)\n", results[0].TFLiteNote)
+	}
+	return nil
 }
 
 // race times both runtimes at one thread count, alternating blocks of runs.
@@ -202,6 +217,22 @@ func race(ctx context.Context, o options, ort *ortRuntime, dir string, threads i
 		func() error { _, err := m.EncodePixels(pixels); return err },
 		func() error { _, err := mi8.EncodePixels(pixels); return err },
 	}
+	tfl, note, err := openTFLite(ctx, dir, threads, pixels)
+	if err != nil {
+		return r, err
+	}
+	r.TFLiteNote = note
+	if tfl != nil {
+		defer tfl.close()
+		if err := tfl.run(); err != nil {
+			return r, err
+		}
+		r.TFLiteDiff = maxDiff(tfl.out, want)
+		if r.TFLiteDiff > 1e-4 {
+			return r, fmt.Errorf("TFLite output differs from %s by %.2g (limit 1e-4)", o.io, r.TFLiteDiff)
+		}
+		timers = append(timers, tfl.run)
+	}
 	samples := make([][]float64, len(timers))
 	for i, t := range timers {
 		for range o.warmup {
@@ -232,6 +263,10 @@ func race(ctx context.Context, o options, ort *ortRuntime, dir string, threads i
 		}
 	}
 	r.ORT, r.Edge, r.EdgeI8 = summarize(samples[0]), summarize(samples[1]), summarize(samples[2])
+	if tfl != nil {
+		s := summarize(samples[3])
+		r.TFLite, r.RatioTFLite = &s, s.Median/r.ORT.Median
+	}
 	r.Ratio = r.Edge.Median / r.ORT.Median
 	r.RatioInt8 = r.EdgeI8.Median / r.ORT.Median
 	return r, nil

@@ -26,4 +26,10 @@ if [[ -z "$lib" ]] || ! grep -q "\"version\": \"$ORT_VERSION\"" node_modules/onn
 fi
 [[ -n "$lib" ]] || { echo "run.sh: libonnxruntime.so.1 not found under node_modules/onnxruntime-node" >&2; exit 1; }
 
+# TFLite (XNNPack) joins the race when its library installs (scripts/install-tflite.sh).
+if ../scripts/install-tflite.sh >&2; then
+	export CGO_CFLAGS="-I$(cd .. && pwd)/runtime/tflite/include"
+	exec go run -tags tflite . --ort-lib "$PWD/$lib" "$@"
+fi
+echo "run.sh: TFLite not available; racing without it" >&2
 exec go run . --ort-lib "$PWD/$lib" "$@"
