@@ -76,15 +76,11 @@ Examples:
 		if len(images) == 0 {
 			return usagef("give at least one image")
 		}
-		m, err := mf.load(e)
+		m, o, err := loadForGeneration(e, &mf, &gf)
 		if err != nil {
 			return err
 		}
 		defer m.Close()
-		o, err := gf.options(m)
-		if err != nil {
-			return err
-		}
 		for _, path := range images {
 			a, err := generate(ctx, m, path, *prompt, o)
 			if err != nil {
@@ -124,15 +120,11 @@ Examples:
 		if strings.TrimSpace(pos[1]) == "" {
 			return usagef("the question is empty")
 		}
-		m, err := mf.load(e)
+		m, o, err := loadForGeneration(e, &mf, &gf)
 		if err != nil {
 			return err
 		}
 		defer m.Close()
-		o, err := gf.options(m)
-		if err != nil {
-			return err
-		}
 		a, err := generate(ctx, m, pos[0], runtime.FormatQuestion(pos[1]), o)
 		if err != nil {
 			return err

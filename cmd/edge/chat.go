@@ -42,15 +42,11 @@ Examples:
 		if err != nil {
 			return err
 		}
-		m, err := mf.load(e)
+		m, o, err := loadForGeneration(e, &mf, &gf)
 		if err != nil {
 			return err
 		}
 		defer m.Close()
-		o, err := gf.options(m)
-		if err != nil {
-			return err
-		}
 		pixels, err := m.PixelValues(img)
 		if err != nil {
 			return err

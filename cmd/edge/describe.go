@@ -54,15 +54,11 @@ Examples:
 		if err != nil {
 			return err
 		}
-		m, err := mf.load(e)
+		m, o, err := loadForGeneration(e, &mf, &gf)
 		if err != nil {
 			return err
 		}
 		defer m.Close()
-		o, err := gf.options(m)
-		if err != nil {
-			return err
-		}
 		p := *prompt
 		if *question != "" {
 			p = runtime.FormatQuestion(*question)

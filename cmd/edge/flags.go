@@ -200,3 +200,18 @@ func (g *genFlags) options(m *blip2.Model) (runtime.GenerateOptions, error) {
 	o.TopP, o.TopK, o.Seed, o.RepetitionPenalty = g.topP, g.topK, g.seed, g.repPen
 	return o, nil
 }
+
+// loadForGeneration loads the model and turns the generation flags into options; the
+// model is closed again when the flags are wrong.
+func loadForGeneration(e env, mf *modelFlags, gf *genFlags) (*blip2.Model, runtime.GenerateOptions, error) {
+	m, err := mf.load(e)
+	if err != nil {
+		return nil, runtime.GenerateOptions{}, err
+	}
+	o, err := gf.options(m)
+	if err != nil {
+		m.Close()
+		return nil, o, err
+	}
+	return m, o, nil
+}
