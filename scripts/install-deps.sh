@@ -4,8 +4,9 @@
 #   gstreamer1.0-plugins-base  GStreamer pipelines for cameras
 #   mosquitto                a real MQTT broker for the end-to-end tests
 #   pkg-config               how cgo finds OpenCV
+#   qemu-user, libc6-arm64-cross  run the arm64 (Jetson) build and its NEON kernels in the tests
 set -euo pipefail
-want=(libopencv-dev gstreamer1.0-plugins-base mosquitto pkg-config)
+want=(libopencv-dev gstreamer1.0-plugins-base mosquitto pkg-config qemu-user libc6-arm64-cross)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -13,7 +14,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-echo "edge: installing ${missing[*]} (OpenCV for gocv, GStreamer, mosquitto for tests)" >&2
+echo "edge: installing ${missing[*]} (OpenCV for gocv, GStreamer, mosquitto and qemu for the tests)" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo apt-get update -qq
