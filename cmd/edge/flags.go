@@ -72,12 +72,14 @@ type modelFlags struct {
 	device  string
 	threads int
 	encoder string
+	int8    bool
 }
 
 func (m *modelFlags) register(fs *flags) {
 	fs.StringVar(&m.model, "model", "", "BLIP-2 checkpoint folder as on the Hugging Face hub (default: the embedded shapes model)")
 	fs.StringVar(&m.device, "device", "cpu", "where to run: cpu or cuda")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
+	fs.BoolVar(&m.int8, "int8", false, "quantize the model to int8 while loading (W8A8 image path, int8-weight language model)")
 	fs.StringVar(&m.encoder, "encoder", "native", "image path engine: native, tflite (export the model's image path and run it through TFLite), or a .tflite file")
 }
 
@@ -97,7 +99,7 @@ func (m *modelFlags) backend(e env) (runtime.Backend, error) {
 	}
 }
 
-func (m *modelFlags) load(e env) (*blip2.Model, error) { return m.loadWith(e, false) }
+func (m *modelFlags) load(e env) (*blip2.Model, error) { return m.loadWith(e, m.int8) }
 
 // loadWith loads the model, quantizing it to int8 on the way when int8 is set.
 func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {

@@ -46,7 +46,6 @@ Examples:
 		configPath := fs.String("config", "", "YAML configuration file")
 		var mf modelFlags
 		mf.register(fs)
-		int8 := fs.Bool("int8", false, "quantize the model to int8 while loading")
 		cam := fs.String("camera", "", `frame source: synthetic, an image file or folder, a video file, a device index, /dev/videoN, a GStreamer pipeline or an RTSP URL (default "synthetic")`)
 		maxFPS := fs.Float64("max-fps", 0, "read at most this many frames per second")
 		onEnd := fs.String("on-end", "", "when the camera ends: stop, loop or reopen")
@@ -95,7 +94,7 @@ Examples:
 			cfg.Model.Threads = mf.threads
 		}
 		if set["int8"] {
-			cfg.Model.Int8 = *int8
+			cfg.Model.Int8 = mf.int8
 		}
 		if set["max-fps"] {
 			cfg.Camera.MaxFPS = *maxFPS
