@@ -89,3 +89,58 @@ func BenchmarkDecodeToken(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeStep times seq.Feed for one token with the KV cache, per language
+// model (OPT: the shapes model; T5: tiny-t5), one thread. The context grows by one
+// position a step, so every 64 steps a fresh clone of the started sequence replaces
+// it outside the timer: each figure is the mean over positions prefix..prefix+64.
+func BenchmarkDecodeStep(b *testing.B) {
+	const window = 64
+	for _, tc := range []struct{ name, dir string }{
+		{"opt", "../shapes/blip2-shapes-opt"},
+		{"t5", testdata + "/tiny-t5/model"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			be := cpu.New(1)
+			defer be.Close()
+			m, err := Load(tc.dir, Options{Backend: be})
+			if err != nil {
+				b.Skip("model not available:", err)
+			}
+			defer m.Close()
+			size := m.Config.Vision.ImageSize
+			f, err := m.EncodePixels(make([]float32, 3*size*size))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids, err := m.InputIDs("")
+			if err != nil {
+				b.Fatal(err)
+			}
+			emb, err := m.InputEmbeddings(f.Prefix, ids)
+			if err != nil {
+				b.Fatal(err)
+			}
+			start, _, err := m.LM.Start(emb, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			limit := min(start.Len()+window, m.LM.ContextLength())
+			if start.Len() >= limit {
+				b.Skipf("prefix of %d leaves no room in a context of %d", start.Len(), m.LM.ContextLength())
+			}
+			seq := start.Clone()
+			b.ReportAllocs()
+			for b.Loop() {
+				if seq.Len() >= limit {
+					b.StopTimer()
+					seq = start.Clone()
+					b.StartTimer()
+				}
+				if err := seq.Feed(5); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -122,9 +122,24 @@ func (m *Model) layerNorm(x *runtime.Tensor, n norm) *runtime.Tensor {
 	return m.be.LayerNorm(x, n.weight, n.bias, layerNormEps)
 }
 
+// spent gives intermediates back to the backend through a slice kept per sequence,
+// so that giving back does not allocate one for every call.
+type spent struct {
+	be runtime.Backend
+	ts []*runtime.Tensor
+}
+
+func (s *spent) give(ts ...*runtime.Tensor) {
+	s.ts = append(s.ts[:0], ts...)
+	runtime.Recycle(s.be, s.ts...)
+	clear(s.ts)
+}
+
 // forward runs embeds (already embedded tokens) at positions start.. through the
 // decoder, appending to cache, and returns the hidden states after the final norm.
-func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache) (*runtime.Tensor, error) {
+// embeds is the caller's scratch: forward may overwrite it and may return it, but
+// never gives it back to the backend.
+func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *spent) (*runtime.Tensor, error) {
 	be := m.be
 	start, n := cache.Len(), embeds.Rows()
 	if start+n > m.cfg.MaxPositionEmbeddings {
@@ -133,8 +148,12 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache) (*runtim
 	x := embeds
 	if m.projectIn != nil {
 		x = be.Linear(x, *m.projectIn)
-	} else {
-		x = x.Clone()
+	}
+	// give returns x to the backend unless it is the caller's embeds.
+	give := func(x *runtime.Tensor) {
+		if x != embeds {
+			sp.give(x)
+		}
 	}
 	d := m.cfg.HiddenSize
 	for i := 0; i < n; i++ {
@@ -156,42 +175,43 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache) (*runtim
 		}
 		q, k, v := be.Linear(h, l.q), be.Linear(h, l.k), be.Linear(h, l.v)
 		if preLN {
-			runtime.Recycle(be, h)
+			sp.give(h)
 		}
-		keys, values := cache.Append(li, k, v)
-		runtime.Recycle(be, k, v)
+		keys, values := cache.Append(li, k, v) // copies k and v
+		sp.give(k, v)
 		ctx := be.Attention(q, keys, values, runtime.AttentionParams{
 			Heads: l.heads, HeadDim: l.headDim, Scale: float32(1 / math.Sqrt(float64(l.headDim))),
 			Causal: true, QueryOffset: start,
 		})
-		runtime.Recycle(be, q)
+		sp.give(q)
 		if preLN {
 			// x += out_proj(ctx); x += fc2(act(fc1(LN(x)))): the residuals accumulate in x.
 			runtime.LinearAdd(be, ctx, l.o, x)
 			f := m.layerNorm(x, l.ffnNorm)
 			g := runtime.LinearAct(be, f, l.fc1, act)
 			runtime.LinearAdd(be, g, l.fc2, x)
-			runtime.Recycle(be, ctx, f, g)
+			sp.give(ctx, f, g)
 			continue
 		}
 		h = be.Linear(ctx, l.o)
 		be.AddInPlace(h, x)
 		a := m.layerNorm(h, l.attnNorm)
-		runtime.Recycle(be, ctx, x, h)
+		give(x)
+		sp.give(ctx, h)
 		g := runtime.LinearAct(be, a, l.fc1, act)
 		f := be.Linear(g, l.fc2)
 		be.AddInPlace(f, a)
 		x = m.layerNorm(f, l.ffnNorm)
-		runtime.Recycle(be, a, g, f)
+		sp.give(a, g, f)
 	}
 	if m.finalNorm != nil {
 		y := m.layerNorm(x, *m.finalNorm)
-		runtime.Recycle(be, x)
+		give(x)
 		x = y
 	}
 	if m.projectOut != nil {
 		y := be.Linear(x, *m.projectOut)
-		runtime.Recycle(be, x)
+		give(x)
 		x = y
 	}
 	return x, nil
@@ -211,7 +231,9 @@ func activation(name string) runtime.Activation {
 // Start runs the prompt embeddings and returns the state for the first new token.
 func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
 	cache := runtime.NewKVCache(len(m.layers), m.cfg.HiddenSize, embeds.Rows()+32)
-	h, err := m.forward(embeds, cache)
+	s := &sequence{m: m, cache: cache, spent: spent{be: m.be}}
+	x := embeds.Clone()
+	h, err := m.forward(x, cache, &s.spent)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,9 +241,8 @@ func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence,
 	if allLogits {
 		all = m.be.Linear(h, m.lmHead)
 	}
-	last := h.RowSlice(h.Rows()-1, h.Rows())
-	s := &sequence{m: m, cache: cache, logits: m.be.Linear(last, m.lmHead).Data}
-	runtime.Recycle(m.be, h)
+	s.logits = m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), m.lmHead)
+	s.spent.give(h, x) // h may be x: the second is skipped
 	if m.noCache {
 		s.embeds = embeds.Clone()
 	}
@@ -231,34 +252,46 @@ func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence,
 type sequence struct {
 	m      *Model
 	cache  *runtime.KVCache
-	logits []float32
+	logits *runtime.Tensor // [1, vocab]; goes back to the backend at the next Feed
 	embeds *runtime.Tensor // the whole input so far, only without the cache
+	x      *runtime.Tensor // [1, embed]: the fed token's embedding, overwritten by forward
+	spent  spent
 }
 
-func (s *sequence) Logits() []float32 { return s.logits }
+// Logits are valid until the next Feed on this sequence, which reuses their memory.
+func (s *sequence) Logits() []float32 { return s.logits.Data }
 func (s *sequence) Len() int          { return s.cache.Len() }
 
 func (s *sequence) Feed(token int) error {
-	e, err := s.m.Embed([]int{token})
-	if err != nil {
-		return err
+	m := s.m
+	if token < 0 || token >= m.cfg.VocabSize {
+		return fmt.Errorf("opt: token id %d outside the vocabulary of %d", token, m.cfg.VocabSize)
 	}
+	if s.x == nil {
+		s.x = runtime.NewTensor(1, m.lmHead.W.In)
+	}
+	m.embedTokens.RowTo(token, s.x.Row(0))
+	x := s.x
 	if s.embeds != nil {
-		s.embeds = runtime.ConcatRows(s.embeds, e)
-		s.cache = runtime.NewKVCache(len(s.m.layers), s.m.cfg.HiddenSize, s.embeds.Rows())
-		e = s.embeds
+		s.embeds = runtime.ConcatRows(s.embeds, s.x)
+		s.cache = runtime.NewKVCache(len(m.layers), m.cfg.HiddenSize, s.embeds.Rows())
+		x = s.embeds.Clone()
 	}
-	h, err := s.m.forward(e, s.cache)
+	h, err := m.forward(x, s.cache, &s.spent)
 	if err != nil {
 		return err
 	}
-	s.logits = s.m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), s.m.lmHead).Data
-	runtime.Recycle(s.m.be, h)
+	// The last logits' memory serves the new ones.
+	s.spent.give(s.logits)
+	s.logits = m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), m.lmHead)
+	if h != s.x {
+		s.spent.give(h)
+	}
 	return nil
 }
 
 func (s *sequence) Clone() runtime.Sequence {
-	c := &sequence{m: s.m, cache: s.cache.Clone(), logits: append([]float32(nil), s.logits...)}
+	c := &sequence{m: s.m, cache: s.cache.Clone(), logits: s.logits.Clone(), spent: spent{be: s.m.be}}
 	if s.embeds != nil {
 		c.embeds = s.embeds.Clone()
 	}

@@ -156,22 +156,16 @@ func (m *Model) rms(x *runtime.Tensor, w []float32) *runtime.Tensor {
 	return m.be.RMSNorm(x, w, float32(m.cfg.LayerNormEpsilon))
 }
 
-// feedForward adds the feed-forward block's output for the normed input x to dst.
-func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward, dst *runtime.Tensor) {
-	h := runtime.LinearAct(m.be, x, ff.wi, ff.act)
-	if ff.gated {
-		g := m.be.Linear(x, ff.wi1)
-		m.be.MulInPlace(h, g)
-		runtime.Recycle(m.be, g)
-	}
-	runtime.LinearAdd(m.be, h, ff.wo, dst)
-	runtime.Recycle(m.be, h)
-}
-
-// positionBias returns [heads, tq, tk] biases for queries at qStart.. and keys at 0..tk-1.
-func (m *Model) positionBias(table []float32, tq, tk, qStart int, bidirectional bool) []float32 {
+// positionBias returns [heads, tq, tk] biases for queries at qStart.. and keys at
+// 0..tk-1, in buf when it has room.
+func (m *Model) positionBias(table []float32, tq, tk, qStart int, bidirectional bool, buf []float32) []float32 {
 	h := m.heads
-	out := make([]float32, h*tq*tk)
+	out := buf[:0]
+	if n := h * tq * tk; cap(out) >= n {
+		out = out[:n]
+	} else {
+		out = make([]float32, n, 2*n) // room for the next steps of a growing sequence
+	}
 	for i := 0; i < tq; i++ {
 		for j := 0; j < tk; j++ {
 			bucket := relativeBucket(j-(qStart+i), bidirectional, m.cfg.RelativeAttentionNumBuckets, m.cfg.RelativeAttentionMaxDistance)
@@ -210,45 +204,60 @@ func relativeBucket(rel int, bidirectional bool, numBuckets, maxDistance int) in
 	return bucket + min(large, n-1)
 }
 
-// attend runs one attention block on the normed input x and adds its output to dst:
-// keys and values come from kvIn, then pass through cached (which appends them to a
-// KV cache, or supplies precomputed ones) when set. With cached, the projections of
-// kvIn are the caller's to keep or give back.
-func (m *Model) attend(a *attention, x, kvIn *runtime.Tensor, bias []float32, causal bool, offset int, cached func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor), dst *runtime.Tensor) {
+// spent gives intermediates back to the backend through a slice kept per sequence,
+// so that giving back does not allocate one for every call.
+type spent struct {
+	be runtime.Backend
+	ts []*runtime.Tensor
+}
+
+func (s *spent) give(ts ...*runtime.Tensor) {
+	s.ts = append(s.ts[:0], ts...)
+	runtime.Recycle(s.be, s.ts...)
+	clear(s.ts)
+}
+
+// attend runs one attention block of queries from the normed input x over keys and
+// values, and adds its output to dst.
+func (m *Model) attend(a *attention, x, keys, values *runtime.Tensor, bias []float32, causal bool, offset int, dst *runtime.Tensor, sp *spent) {
 	q := m.be.Linear(x, a.q)
-	var k, v *runtime.Tensor
-	if kvIn != nil {
-		k, v = m.be.Linear(kvIn, a.k), m.be.Linear(kvIn, a.v)
-	}
-	kk, vv := k, v
-	if cached != nil {
-		kk, vv = cached(k, v)
-	} else {
-		defer runtime.Recycle(m.be, k, v)
-	}
-	ctx := m.be.Attention(q, kk, vv, runtime.AttentionParams{
+	ctx := m.be.Attention(q, keys, values, runtime.AttentionParams{
 		Heads: m.heads, HeadDim: m.headDim, Scale: 1, Bias: bias, Causal: causal, QueryOffset: offset,
 	})
 	runtime.LinearAdd(m.be, ctx, a.o, dst)
-	runtime.Recycle(m.be, q, ctx)
+	sp.give(q, ctx)
+}
+
+// feedForward adds the feed-forward block's output for the normed input x to dst.
+func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward, dst *runtime.Tensor, sp *spent) {
+	h := runtime.LinearAct(m.be, x, ff.wi, ff.act)
+	if ff.gated {
+		g := m.be.Linear(x, ff.wi1)
+		m.be.MulInPlace(h, g)
+		sp.give(g)
+	}
+	runtime.LinearAdd(m.be, h, ff.wo, dst)
+	sp.give(h)
 }
 
 // encode runs the encoder stack over the input embeddings.
 func (m *Model) encode(x *runtime.Tensor) *runtime.Tensor {
 	n := x.Rows()
-	bias := m.positionBias(m.encRelBias, n, n, 0, true)
+	bias := m.positionBias(m.encRelBias, n, n, 0, true, nil)
 	x = x.Clone()
+	sp := &spent{be: m.be}
 	for i := range m.encoder {
 		blk := &m.encoder[i]
 		h := m.rms(x, blk.selfNorm)
-		m.attend(&blk.self, h, h, bias, false, 0, nil, x)
-		runtime.Recycle(m.be, h)
+		k, v := m.be.Linear(h, blk.self.k), m.be.Linear(h, blk.self.v)
+		m.attend(&blk.self, h, k, v, bias, false, 0, x, sp)
+		sp.give(h, k, v)
 		h = m.rms(x, blk.ffNorm)
-		m.feedForward(h, &blk.ff, x)
-		runtime.Recycle(m.be, h)
+		m.feedForward(h, &blk.ff, x, sp)
+		sp.give(h)
 	}
 	out := m.rms(x, m.encFinal)
-	runtime.Recycle(m.be, x)
+	sp.give(x)
 	return out
 }
 
@@ -265,42 +274,37 @@ func (m *Model) crossKeys(enc *runtime.Tensor) crossKV {
 	return c
 }
 
-// decode runs decoder tokens ids (positions cache.Len()..) and returns the logits of the last.
-func (m *Model) decode(ids []int, cache *runtime.KVCache, cross crossKV) ([]float32, error) {
-	x, err := m.Embed(ids)
-	if err != nil {
-		return nil, err
-	}
-	start, n := cache.Len(), len(ids)
-	bias := m.positionBias(m.decRelBias, n, start+n, start, false)
+// decode runs decoder tokens ids (positions s.cache.Len()..) and returns the logits
+// of the last. x, the embeddings of ids, is overwritten.
+func (m *Model) decode(x *runtime.Tensor, s *sequence) *runtime.Tensor {
+	cache, sp := s.cache, &s.spent
+	start, n := cache.Len(), x.Rows()
+	s.bias = m.positionBias(m.decRelBias, n, start+n, start, false, s.bias)
 	for i := range m.decoder {
 		blk := &m.decoder[i]
 		h := m.rms(x, blk.selfNorm)
-		layer := i
-		m.attend(&blk.self, h, h, bias, true, start, func(k, v *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
-			keys, values := cache.Append(layer, k, v) // copies k and v
-			runtime.Recycle(m.be, k, v)
-			return keys, values
-		}, x)
-		runtime.Recycle(m.be, h)
+		k, v := m.be.Linear(h, blk.self.k), m.be.Linear(h, blk.self.v)
+		keys, values := cache.Append(i, k, v) // copies k and v
+		sp.give(k, v)
+		m.attend(&blk.self, h, keys, values, s.bias, true, start, x, sp)
+		sp.give(h)
 		h = m.rms(x, blk.crossNorm)
-		m.attend(blk.cross, h, nil, nil, false, 0, func(_, _ *runtime.Tensor) (*runtime.Tensor, *runtime.Tensor) {
-			return cross.k[layer], cross.v[layer]
-		}, x)
-		runtime.Recycle(m.be, h)
+		m.attend(blk.cross, h, s.cross.k[i], s.cross.v[i], nil, false, 0, x, sp)
+		sp.give(h)
 		h = m.rms(x, blk.ffNorm)
-		m.feedForward(h, &blk.ff, x)
-		runtime.Recycle(m.be, h)
+		m.feedForward(h, &blk.ff, x, sp)
+		sp.give(h)
 	}
 	last := m.rms(x.RowSlice(n-1, n), m.decFinal)
-	runtime.Recycle(m.be, x)
 	if m.scaleOutputs {
 		s := float32(1 / math.Sqrt(float64(m.cfg.DModel)))
 		for i := range last.Data {
 			last.Data[i] *= s
 		}
 	}
-	return m.be.Linear(last, m.lmHead).Data, nil
+	logits := m.be.Linear(last, m.lmHead)
+	sp.give(last)
+	return logits
 }
 
 // Start encodes the input embeddings and feeds the decoder start token.
@@ -309,14 +313,14 @@ func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence,
 		return nil, nil, fmt.Errorf("t5: %d input positions exceed the context of %d", embeds.Rows(), m.maxContext)
 	}
 	enc := m.encode(embeds)
-	s := &sequence{m: m, cross: m.crossKeys(enc), encLen: embeds.Rows()}
+	s := &sequence{m: m, cross: m.crossKeys(enc), encLen: embeds.Rows(), spent: spent{be: m.be}}
 	s.cache = runtime.NewKVCache(len(m.decoder), m.heads*m.headDim, 32)
 	if err := s.Feed(m.cfg.DecoderStartTokenID); err != nil {
 		return nil, nil, err
 	}
 	var all *runtime.Tensor
 	if allLogits {
-		all = runtime.FromData(append([]float32(nil), s.logits...), 1, len(s.logits))
+		all = s.logits.Clone()
 	}
 	return s, all, nil
 }
@@ -326,29 +330,44 @@ type sequence struct {
 	cross  crossKV
 	cache  *runtime.KVCache
 	tokens []int
-	logits []float32
+	logits *runtime.Tensor // [1, vocab]; goes back to the backend at the next Feed
 	encLen int
+	x      *runtime.Tensor // [1, d_model]: the fed token's embedding, overwritten by decode
+	bias   []float32       // the self-attention position biases, reused
+	spent  spent
 }
 
-func (s *sequence) Logits() []float32 { return s.logits }
+// Logits are valid until the next Feed on this sequence, which reuses their memory.
+func (s *sequence) Logits() []float32 { return s.logits.Data }
 func (s *sequence) Len() int          { return s.encLen + len(s.tokens) }
 
 func (s *sequence) Feed(token int) error {
+	m := s.m
+	if token < 0 || token >= m.cfg.VocabSize {
+		return fmt.Errorf("t5: token id %d outside the vocabulary of %d", token, m.cfg.VocabSize)
+	}
 	s.tokens = append(s.tokens, token)
-	ids := []int{token}
-	if s.m.noCache {
-		s.cache = runtime.NewKVCache(len(s.m.decoder), s.m.heads*s.m.headDim, len(s.tokens))
-		ids = s.tokens
+	x := s.x
+	if m.noCache {
+		s.cache = runtime.NewKVCache(len(m.decoder), m.heads*m.headDim, len(s.tokens))
+		var err error
+		if x, err = m.Embed(s.tokens); err != nil {
+			return err
+		}
+	} else {
+		if x == nil {
+			s.x = runtime.NewTensor(1, m.cfg.DModel)
+			x = s.x
+		}
+		m.shared.RowTo(token, x.Row(0))
 	}
-	logits, err := s.m.decode(ids, s.cache, s.cross)
-	if err != nil {
-		return err
-	}
+	logits := m.decode(x, s)
+	s.spent.give(s.logits)
 	s.logits = logits
 	return nil
 }
 
 func (s *sequence) Clone() runtime.Sequence {
 	return &sequence{m: s.m, cross: s.cross, cache: s.cache.Clone(), encLen: s.encLen,
-		tokens: append([]int(nil), s.tokens...), logits: append([]float32(nil), s.logits...)}
+		tokens: append([]int(nil), s.tokens...), logits: s.logits.Clone(), spent: spent{be: s.m.be}}
 }

@@ -34,7 +34,8 @@ func (b *Backend) linearOut(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor
 	if x.Cols() != l.W.In {
 		panic(fmt.Sprintf("cpu: linear of %d inputs on a [%d,%d] weight", x.Cols(), l.W.Out, l.W.In))
 	}
-	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), l.W.Out)
+	var buf [4]int // the shape stays on the stack: tensor copies it
+	shape := append(append(buf[:0], x.Shape[:len(x.Shape)-1]...), l.W.Out)
 	return b.tensor(shape...)
 }
 
