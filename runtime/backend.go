@@ -109,3 +109,31 @@ func Recycle(be Backend, ts ...*Tensor) {
 		r.Recycle(ts...)
 	}
 }
+
+// Spent gives intermediates back to a backend through a slice it keeps, so that giving
+// back (a variadic call through an interface) does not allocate one slice per call.
+type Spent struct {
+	Backend Backend
+	ts      []*Tensor
+}
+
+// Give recycles ts (see Recycle).
+func (s *Spent) Give(ts ...*Tensor) {
+	s.ts = append(s.ts[:0], ts...)
+	Recycle(s.Backend, s.ts...)
+	clear(s.ts)
+}
+
+// ParseActivation maps a Hugging Face activation name (hidden_act, activation_function,
+// dense_act_fn) to an Activation, or fallback for a name it does not know.
+func ParseActivation(name string, fallback Activation) Activation {
+	switch name {
+	case "relu":
+		return ActReLU
+	case "gelu":
+		return ActGELU
+	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "quick_gelu":
+		return ActGELUTanh
+	}
+	return fallback
+}

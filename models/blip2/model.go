@@ -56,19 +56,6 @@ type Options struct {
 	LMW8A8 bool
 }
 
-// archiveStore adapts a safetensors archive to the binder.
-type archiveStore struct{ a *safetensors.Archive }
-
-func (s archiveStore) Lookup(name string) ([]int, string, bool) {
-	info, ok := s.a.Info(name)
-	if !ok {
-		return nil, "", false
-	}
-	return info.Shape, string(info.DType), true
-}
-func (s archiveStore) Float32(name string) ([]float32, error) { return s.a.Float32(name) }
-func (s archiveStore) Int8(name string) ([]int8, error)       { return s.a.Int8(name) }
-
 // lmEmbedDim is the width of the language model's input embeddings, which the
 // projection must produce.
 func lmEmbedDim(c hfconfig.TextConfig) int {
@@ -159,7 +146,7 @@ func Load(dir string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
-	m, err := FromStore(cfg, archiveStore{arc}, tok, opts)
+	m, err := FromStore(cfg, weights.FromArchive(arc), tok, opts)
 	if err != nil {
 		arc.Close()
 		return nil, fmt.Errorf("model %s: %w", filepath.Base(dir), err)

@@ -91,7 +91,7 @@ func (q *QFormer) Forward(be runtime.Backend, image *runtime.Tensor) *runtime.Te
 		if l.cross != nil {
 			x = q.attend(be, l.cross, x, image)
 		}
-		f := runtime.LinearAct(be, x, l.fc1, activation(q.cfg.HiddenAct))
+		f := runtime.LinearAct(be, x, l.fc1, runtime.ParseActivation(q.cfg.HiddenAct, runtime.ActGELU))
 		runtime.LinearAdd(be, f, l.fc2, x)
 		y := be.LayerNorm(x, l.norm.weight, l.norm.bias, eps)
 		runtime.Recycle(be, f, x)

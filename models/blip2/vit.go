@@ -108,7 +108,7 @@ func (v *VisionModel) Forward(be runtime.Backend, pixels []float32) (*runtime.Te
 	hd := d / heads
 	eps := float32(v.cfg.LayerNormEps)
 	attn := runtime.AttentionParams{Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd)))}
-	act := activation(v.cfg.HiddenAct)
+	act := runtime.ParseActivation(v.cfg.HiddenAct, runtime.ActGELU)
 	// Each intermediate goes back to the backend once used (runtime.Recycle), so the
 	// next layer's results reuse its memory.
 	for i := range v.layers {
@@ -125,15 +125,4 @@ func (v *VisionModel) Forward(be runtime.Backend, pixels []float32) (*runtime.Te
 	}
 	defer runtime.Recycle(be, x)
 	return be.LayerNorm(x, v.post.weight, v.post.bias, eps), nil
-}
-
-func activation(name string) runtime.Activation {
-	switch name {
-	case "relu":
-		return runtime.ActReLU
-	case "gelu_new", "gelu_pytorch_tanh", "quick_gelu":
-		return runtime.ActGELUTanh
-	default:
-		return runtime.ActGELU
-	}
 }

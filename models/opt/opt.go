@@ -122,24 +122,11 @@ func (m *Model) layerNorm(x *runtime.Tensor, n norm) *runtime.Tensor {
 	return m.be.LayerNorm(x, n.weight, n.bias, layerNormEps)
 }
 
-// spent gives intermediates back to the backend through a slice kept per sequence,
-// so that giving back does not allocate one for every call.
-type spent struct {
-	be runtime.Backend
-	ts []*runtime.Tensor
-}
-
-func (s *spent) give(ts ...*runtime.Tensor) {
-	s.ts = append(s.ts[:0], ts...)
-	runtime.Recycle(s.be, s.ts...)
-	clear(s.ts)
-}
-
 // forward runs embeds (already embedded tokens) at positions start.. through the
 // decoder, appending to cache, and returns the hidden states after the final norm.
 // embeds is the caller's scratch: forward may overwrite it and may return it, but
 // never gives it back to the backend.
-func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *spent) (*runtime.Tensor, error) {
+func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *runtime.Spent) (*runtime.Tensor, error) {
 	be := m.be
 	start, n := cache.Len(), embeds.Rows()
 	if start+n > m.cfg.MaxPositionEmbeddings {
@@ -152,7 +139,7 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *spen
 	// give returns x to the backend unless it is the caller's embeds.
 	give := func(x *runtime.Tensor) {
 		if x != embeds {
-			sp.give(x)
+			sp.Give(x)
 		}
 	}
 	d := m.cfg.HiddenSize
@@ -164,7 +151,7 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *spen
 		}
 	}
 	preLN := m.cfg.DoLayerNormBefore
-	act := activation(m.cfg.ActivationFunction)
+	act := runtime.ParseActivation(m.cfg.ActivationFunction, runtime.ActReLU)
 	// Intermediates go back to the backend once used (runtime.Recycle), so that a
 	// decoded token reuses the memory of the last one instead of allocating.
 	for li := range m.layers {
@@ -175,34 +162,34 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *spen
 		}
 		q, k, v := be.Linear(h, l.q), be.Linear(h, l.k), be.Linear(h, l.v)
 		if preLN {
-			sp.give(h)
+			sp.Give(h)
 		}
 		keys, values := cache.Append(li, k, v) // copies k and v
-		sp.give(k, v)
+		sp.Give(k, v)
 		ctx := be.Attention(q, keys, values, runtime.AttentionParams{
 			Heads: l.heads, HeadDim: l.headDim, Scale: float32(1 / math.Sqrt(float64(l.headDim))),
 			Causal: true, QueryOffset: start,
 		})
-		sp.give(q)
+		sp.Give(q)
 		if preLN {
 			// x += out_proj(ctx); x += fc2(act(fc1(LN(x)))): the residuals accumulate in x.
 			runtime.LinearAdd(be, ctx, l.o, x)
 			f := m.layerNorm(x, l.ffnNorm)
 			g := runtime.LinearAct(be, f, l.fc1, act)
 			runtime.LinearAdd(be, g, l.fc2, x)
-			sp.give(ctx, f, g)
+			sp.Give(ctx, f, g)
 			continue
 		}
 		h = be.Linear(ctx, l.o)
 		be.AddInPlace(h, x)
 		a := m.layerNorm(h, l.attnNorm)
 		give(x)
-		sp.give(ctx, h)
+		sp.Give(ctx, h)
 		g := runtime.LinearAct(be, a, l.fc1, act)
 		f := be.Linear(g, l.fc2)
 		be.AddInPlace(f, a)
 		x = m.layerNorm(f, l.ffnNorm)
-		sp.give(a, g, f)
+		sp.Give(a, g, f)
 	}
 	if m.finalNorm != nil {
 		y := m.layerNorm(x, *m.finalNorm)
@@ -217,21 +204,10 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *spen
 	return x, nil
 }
 
-func activation(name string) runtime.Activation {
-	switch name {
-	case "gelu":
-		return runtime.ActGELU
-	case "gelu_new", "gelu_pytorch_tanh":
-		return runtime.ActGELUTanh
-	default:
-		return runtime.ActReLU
-	}
-}
-
 // Start runs the prompt embeddings and returns the state for the first new token.
 func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
 	cache := runtime.NewKVCache(len(m.layers), m.cfg.HiddenSize, embeds.Rows()+32)
-	s := &sequence{m: m, cache: cache, spent: spent{be: m.be}}
+	s := &sequence{m: m, cache: cache, spent: runtime.Spent{Backend: m.be}}
 	x := embeds.Clone()
 	h, err := m.forward(x, cache, &s.spent)
 	if err != nil {
@@ -242,7 +218,7 @@ func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence,
 		all = m.be.Linear(h, m.lmHead)
 	}
 	s.logits = m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), m.lmHead)
-	s.spent.give(h, x) // h may be x: the second is skipped
+	s.spent.Give(h, x) // h may be x: the second is skipped
 	if m.noCache {
 		s.embeds = embeds.Clone()
 	}
@@ -255,7 +231,7 @@ type sequence struct {
 	logits *runtime.Tensor // [1, vocab]; goes back to the backend at the next Feed
 	embeds *runtime.Tensor // the whole input so far, only without the cache
 	x      *runtime.Tensor // [1, embed]: the fed token's embedding, overwritten by forward
-	spent  spent
+	spent  runtime.Spent
 }
 
 // Logits are valid until the next Feed on this sequence, which reuses their memory.
@@ -282,16 +258,16 @@ func (s *sequence) Feed(token int) error {
 		return err
 	}
 	// The last logits' memory serves the new ones.
-	s.spent.give(s.logits)
+	s.spent.Give(s.logits)
 	s.logits = m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), m.lmHead)
 	if h != s.x {
-		s.spent.give(h)
+		s.spent.Give(h)
 	}
 	return nil
 }
 
 func (s *sequence) Clone() runtime.Sequence {
-	c := &sequence{m: s.m, cache: s.cache.Clone(), logits: s.logits.Clone(), spent: spent{be: s.m.be}}
+	c := &sequence{m: s.m, cache: s.cache.Clone(), logits: s.logits.Clone(), spent: runtime.Spent{Backend: s.m.be}}
 	if s.embeds != nil {
 		c.embeds = s.embeds.Clone()
 	}

@@ -68,7 +68,7 @@ func Bind(b *weights.Binder, prefix string, cfg hfconfig.TextConfig, be runtime.
 		m.maxContext = 512
 	}
 	m.shared = b.Embedding(prefix+"shared.weight", cfg.VocabSize, d)
-	act := activation(cfg.DenseActFn)
+	act := runtime.ParseActivation(cfg.DenseActFn, runtime.ActReLU)
 	bindAttn := func(p string) attention {
 		return attention{
 			q: b.Linear(p+".q", inner, d, false), k: b.Linear(p+".k", inner, d, false),
@@ -120,17 +120,6 @@ func Bind(b *weights.Binder, prefix string, cfg hfconfig.TextConfig, be runtime.
 		m.lmHead = runtime.Linear{W: m.shared}
 	}
 	return m
-}
-
-func activation(name string) runtime.Activation {
-	switch name {
-	case "gelu":
-		return runtime.ActGELU
-	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		return runtime.ActGELUTanh
-	default:
-		return runtime.ActReLU
-	}
 }
 
 // VocabSize is the number of logits per step.
@@ -204,40 +193,27 @@ func relativeBucket(rel int, bidirectional bool, numBuckets, maxDistance int) in
 	return bucket + min(large, n-1)
 }
 
-// spent gives intermediates back to the backend through a slice kept per sequence,
-// so that giving back does not allocate one for every call.
-type spent struct {
-	be runtime.Backend
-	ts []*runtime.Tensor
-}
-
-func (s *spent) give(ts ...*runtime.Tensor) {
-	s.ts = append(s.ts[:0], ts...)
-	runtime.Recycle(s.be, s.ts...)
-	clear(s.ts)
-}
-
 // attend runs one attention block of queries from the normed input x over keys and
 // values, and adds its output to dst.
-func (m *Model) attend(a *attention, x, keys, values *runtime.Tensor, bias []float32, causal bool, offset int, dst *runtime.Tensor, sp *spent) {
+func (m *Model) attend(a *attention, x, keys, values *runtime.Tensor, bias []float32, causal bool, offset int, dst *runtime.Tensor, sp *runtime.Spent) {
 	q := m.be.Linear(x, a.q)
 	ctx := m.be.Attention(q, keys, values, runtime.AttentionParams{
 		Heads: m.heads, HeadDim: m.headDim, Scale: 1, Bias: bias, Causal: causal, QueryOffset: offset,
 	})
 	runtime.LinearAdd(m.be, ctx, a.o, dst)
-	sp.give(q, ctx)
+	sp.Give(q, ctx)
 }
 
 // feedForward adds the feed-forward block's output for the normed input x to dst.
-func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward, dst *runtime.Tensor, sp *spent) {
+func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward, dst *runtime.Tensor, sp *runtime.Spent) {
 	h := runtime.LinearAct(m.be, x, ff.wi, ff.act)
 	if ff.gated {
 		g := m.be.Linear(x, ff.wi1)
 		m.be.MulInPlace(h, g)
-		sp.give(g)
+		sp.Give(g)
 	}
 	runtime.LinearAdd(m.be, h, ff.wo, dst)
-	sp.give(h)
+	sp.Give(h)
 }
 
 // encode runs the encoder stack over the input embeddings.
@@ -245,19 +221,19 @@ func (m *Model) encode(x *runtime.Tensor) *runtime.Tensor {
 	n := x.Rows()
 	bias := m.positionBias(m.encRelBias, n, n, 0, true, nil)
 	x = x.Clone()
-	sp := &spent{be: m.be}
+	sp := &runtime.Spent{Backend: m.be}
 	for i := range m.encoder {
 		blk := &m.encoder[i]
 		h := m.rms(x, blk.selfNorm)
 		k, v := m.be.Linear(h, blk.self.k), m.be.Linear(h, blk.self.v)
 		m.attend(&blk.self, h, k, v, bias, false, 0, x, sp)
-		sp.give(h, k, v)
+		sp.Give(h, k, v)
 		h = m.rms(x, blk.ffNorm)
 		m.feedForward(h, &blk.ff, x, sp)
-		sp.give(h)
+		sp.Give(h)
 	}
 	out := m.rms(x, m.encFinal)
-	sp.give(x)
+	sp.Give(x)
 	return out
 }
 
@@ -285,15 +261,15 @@ func (m *Model) decode(x *runtime.Tensor, s *sequence) *runtime.Tensor {
 		h := m.rms(x, blk.selfNorm)
 		k, v := m.be.Linear(h, blk.self.k), m.be.Linear(h, blk.self.v)
 		keys, values := cache.Append(i, k, v) // copies k and v
-		sp.give(k, v)
+		sp.Give(k, v)
 		m.attend(&blk.self, h, keys, values, s.bias, true, start, x, sp)
-		sp.give(h)
+		sp.Give(h)
 		h = m.rms(x, blk.crossNorm)
 		m.attend(blk.cross, h, s.cross.k[i], s.cross.v[i], nil, false, 0, x, sp)
-		sp.give(h)
+		sp.Give(h)
 		h = m.rms(x, blk.ffNorm)
 		m.feedForward(h, &blk.ff, x, sp)
-		sp.give(h)
+		sp.Give(h)
 	}
 	last := m.rms(x.RowSlice(n-1, n), m.decFinal)
 	if m.scaleOutputs {
@@ -303,7 +279,7 @@ func (m *Model) decode(x *runtime.Tensor, s *sequence) *runtime.Tensor {
 		}
 	}
 	logits := m.be.Linear(last, m.lmHead)
-	sp.give(last)
+	sp.Give(last)
 	return logits
 }
 
@@ -313,7 +289,7 @@ func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence,
 		return nil, nil, fmt.Errorf("t5: %d input positions exceed the context of %d", embeds.Rows(), m.maxContext)
 	}
 	enc := m.encode(embeds)
-	s := &sequence{m: m, cross: m.crossKeys(enc), encLen: embeds.Rows(), spent: spent{be: m.be}}
+	s := &sequence{m: m, cross: m.crossKeys(enc), encLen: embeds.Rows(), spent: runtime.Spent{Backend: m.be}}
 	s.cache = runtime.NewKVCache(len(m.decoder), m.heads*m.headDim, 32)
 	if err := s.Feed(m.cfg.DecoderStartTokenID); err != nil {
 		return nil, nil, err
@@ -334,7 +310,7 @@ type sequence struct {
 	encLen int
 	x      *runtime.Tensor // [1, d_model]: the fed token's embedding, overwritten by decode
 	bias   []float32       // the self-attention position biases, reused
-	spent  spent
+	spent  runtime.Spent
 }
 
 // Logits are valid until the next Feed on this sequence, which reuses their memory.
@@ -362,12 +338,12 @@ func (s *sequence) Feed(token int) error {
 		m.shared.RowTo(token, x.Row(0))
 	}
 	logits := m.decode(x, s)
-	s.spent.give(s.logits)
+	s.spent.Give(s.logits)
 	s.logits = logits
 	return nil
 }
 
 func (s *sequence) Clone() runtime.Sequence {
 	return &sequence{m: s.m, cross: s.cross, cache: s.cache.Clone(), encLen: s.encLen,
-		tokens: append([]int(nil), s.tokens...), logits: s.logits.Clone(), spent: spent{be: s.m.be}}
+		tokens: append([]int(nil), s.tokens...), logits: s.logits.Clone(), spent: runtime.Spent{Backend: s.m.be}}
 }

@@ -47,7 +47,7 @@ func Export(ctx context.Context, dir string, opts Options) ([]byte, error) {
 		return nil, fmt.Errorf("tflite export %s: %w", dir, err)
 	}
 	defer arc.Close()
-	p, err := bindImagePath(archiveStore{arc}, cfg)
+	p, err := bindImagePath(weights.FromArchive(arc), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tflite export %s: %w", dir, err)
 	}
@@ -87,19 +87,6 @@ func WriteFile(ctx context.Context, dir, path string, opts Options) error {
 	}
 	return nil
 }
-
-// archiveStore lets the weight binder read a safetensors archive.
-type archiveStore struct{ a *safetensors.Archive }
-
-func (s archiveStore) Lookup(name string) ([]int, string, bool) {
-	info, ok := s.a.Info(name)
-	if !ok {
-		return nil, "", false
-	}
-	return info.Shape, string(info.DType), true
-}
-func (s archiveStore) Float32(name string) ([]float32, error) { return s.a.Float32(name) }
-func (s archiveStore) Int8(name string) ([]int8, error)       { return s.a.Int8(name) }
 
 type norm struct{ weight, bias []float32 } // [hidden] each
 
@@ -206,18 +193,6 @@ func bindImagePath(store weights.Store, cfg *hfconfig.Config) (*imagePath, error
 	return p, nil
 }
 
-// activation maps hidden_act as models/blip2 does.
-func activation(name string) runtime.Activation {
-	switch name {
-	case "relu":
-		return runtime.ActReLU
-	case "gelu_new", "gelu_pytorch_tanh", "quick_gelu":
-		return runtime.ActGELUTanh
-	default:
-		return runtime.ActGELU
-	}
-}
-
 // rowsOf is rows [lo, hi) of a linear layer (weight rows and bias entries).
 func rowsOf(l runtime.Linear, lo, hi int) (*runtime.Weight, []float32) {
 	w := l.W
@@ -264,7 +239,7 @@ func (p *imagePath) build(ctx context.Context, opts Options) (*graph, error) {
 	heads := int32(v.NumAttentionHeads)
 	scale := float32(1 / math.Sqrt(float64(d/heads)))
 	eps := v.LayerNormEps
-	act := activation(v.HiddenAct)
+	act := runtime.ParseActivation(v.HiddenAct, runtime.ActGELU)
 	for i := range p.vit {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -288,7 +263,7 @@ func (p *imagePath) build(ctx context.Context, opts Options) (*graph, error) {
 	q := p.cfg.QFormer
 	qd, qheads := int32(q.HiddenSize), int32(q.NumAttentionHeads)
 	qscale := float32(1 / math.Sqrt(float64(qd/qheads)))
-	qeps, qact := q.LayerNormEps, activation(q.HiddenAct)
+	qeps, qact := q.LayerNormEps, runtime.ParseActivation(q.HiddenAct, runtime.ActGELU)
 	numQ := int32(p.cfg.NumQueryTokens)
 	attend := func(name string, a *qAttention, x, kv int32) int32 {
 		ctxT := g.attention(name, lin(name+".attention.query", x, a.q), lin(name+".attention.key", kv, a.k), lin(name+".attention.value", kv, a.v), qheads, qscale)

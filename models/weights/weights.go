@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgevlm/edge/models/safetensors"
 	"github.com/edgevlm/edge/runtime"
 )
 
@@ -192,3 +193,19 @@ func (b *Binder) Linears(prefix string, names []string, out, in int, bias bool) 
 	}
 	return ls
 }
+
+// archive reads the binder's tensors from a safetensors archive.
+type archive struct{ a *safetensors.Archive }
+
+// FromArchive is the Store of a safetensors checkpoint.
+func FromArchive(a *safetensors.Archive) Store { return archive{a} }
+
+func (s archive) Lookup(name string) ([]int, string, bool) {
+	info, ok := s.a.Info(name)
+	if !ok {
+		return nil, "", false
+	}
+	return info.Shape, string(info.DType), true
+}
+func (s archive) Float32(name string) ([]float32, error) { return s.a.Float32(name) }
+func (s archive) Int8(name string) ([]int8, error)       { return s.a.Int8(name) }
