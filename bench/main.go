@@ -207,7 +207,7 @@ func race(ctx context.Context, o options, ort *ortRuntime, dir string, threads i
 	if err != nil {
 		return r, err
 	}
-	r.EdgeDiff = maxDiff(f.Prefix.Data, want)
+	r.EdgeDiff = maxDiff(m.Backend.Host(f.Prefix, nil), want)
 	if r.ORTDiff > 1e-4 || r.EdgeDiff > 1e-4 {
 		return r, fmt.Errorf("outputs differ from %s: ONNX Runtime by %.2g, edge by %.2g (limit 1e-4)", o.io, r.ORTDiff, r.EdgeDiff)
 	}

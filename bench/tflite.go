@@ -43,7 +43,7 @@ func openTFLite(ctx context.Context, dir string, threads int, pixels []float32) 
 func (t *tfliteRunner) run() error {
 	out, err := t.eng.Run(context.Background(), t.pixels)
 	if err == nil {
-		t.out = out.Data
+		t.out = out
 	}
 	return err
 }

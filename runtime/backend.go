@@ -1,5 +1,7 @@
 package runtime
 
+import "fmt"
+
 // Activation names an element-wise nonlinearity.
 type Activation int
 
@@ -20,13 +22,39 @@ type AttentionParams struct {
 	Causal      bool
 	QueryOffset int
 	// Bias, when set, is added to the scores: [Heads, Tq, Tk] (T5's relative positions).
-	Bias []float32
+	Bias *Tensor
 }
 
-// Backend runs the operations model code is written against. Every method allocates its
-// result unless it says it works in place.
+// Backend runs the operations model code is written against and owns the values of
+// the tensors they make. Every method allocates its result unless it says it works in
+// place; weights, norms and biases are host slices the backend may keep its own copy
+// of (they never change).
 type Backend interface {
 	Name() string
+
+	// NewTensor returns a tensor of shape whose values are undefined until written.
+	NewTensor(shape ...int) *Tensor
+	// FromHost returns a tensor holding a copy of data (len(data) = the shape's size).
+	FromHost(data []float32, shape ...int) *Tensor
+	// Upload overwrites dst's values with data (len(data) = dst's size).
+	Upload(dst *Tensor, data []float32)
+	// Host copies t's values into dst (grown when it is short) and returns them: the
+	// only way values come back from a backend.
+	Host(t *Tensor, dst []float32) []float32
+	// CopyRows copies the rows of src into dst at rows [at, at+src.Rows()).
+	CopyRows(dst *Tensor, at int, src *Tensor)
+	// Embed writes row ids[i] of w (dequantised when int8) into row i of dst
+	// [len(ids), w.In]; every id must be in [0, w.Out).
+	Embed(w *Weight, ids []int, dst *Tensor)
+	// AddRows does x[i] += table[first+i] for each row i of x, table being rows of x's
+	// width (learned positions).
+	AddRows(x *Tensor, table []float32, first int)
+	// Scale does x *= s in place.
+	Scale(x *Tensor, s float32)
+	// Argmax is the first index of the largest value of x's last row (greedy decoding
+	// brings back this one number, not the logits).
+	Argmax(x *Tensor) int
+
 	// Linear returns x·Wᵀ + bias for x [rows, In].
 	Linear(x *Tensor, l Linear) *Tensor
 	// LayerNorm normalises each row: (x-mean)/sqrt(var+eps)·weight + bias (bias may be nil).
@@ -41,6 +69,34 @@ type Backend interface {
 	MulInPlace(x, y *Tensor)
 	// Attention returns softmax(Scale·q·kᵀ + Bias + mask)·v as [Tq, H·D].
 	Attention(q, k, v *Tensor, p AttentionParams) *Tensor
+	// AttentionQKV is self-attention on a fused projection: qkv is [T, 3·H·D] with q, k
+	// and v side by side, as ViT's qkv layer produces them.
+	AttentionQKV(qkv *Tensor, p AttentionParams) *Tensor
+}
+
+// ConcatRows stacks 2-D tensors with the same column count into a new tensor on be.
+func ConcatRows(be Backend, ts ...*Tensor) *Tensor {
+	rows, cols := 0, ts[0].Cols()
+	for _, t := range ts {
+		if t.Cols() != cols {
+			panic(fmt.Sprintf("runtime: concat of %d and %d columns", cols, t.Cols()))
+		}
+		rows += t.Rows()
+	}
+	out := be.NewTensor(rows, cols)
+	at := 0
+	for _, t := range ts {
+		be.CopyRows(out, at, t)
+		at += t.Rows()
+	}
+	return out
+}
+
+// Clone returns a copy of t on be.
+func Clone(be Backend, t *Tensor) *Tensor {
+	out := be.NewTensor(t.Shape...)
+	be.CopyRows(out.Reshape(out.Rows(), out.Cols()), 0, t.Reshape(t.Rows(), t.Cols()))
+	return out
 }
 
 // FusedLinear is what a backend may offer beyond Linear: the activation or the
@@ -52,12 +108,6 @@ type FusedLinear interface {
 	LinearAct(x *Tensor, l Linear, act Activation) *Tensor
 	// LinearAdd does dst += x·Wᵀ + bias (dst has x's rows and W.Out columns).
 	LinearAdd(x *Tensor, l Linear, dst *Tensor)
-}
-
-// QKVAttention is an optional attention on a fused projection: qkv is [T, 3·H·D]
-// with q, k and v side by side, as ViT's qkv layer produces them.
-type QKVAttention interface {
-	AttentionQKV(qkv *Tensor, p AttentionParams) *Tensor
 }
 
 // LinearAct returns act(x·Wᵀ + bias), fused where the backend can.
@@ -76,23 +126,9 @@ func LinearAdd(be Backend, x *Tensor, l Linear, dst *Tensor) {
 		f.LinearAdd(x, l, dst)
 		return
 	}
-	be.AddInPlace(dst, be.Linear(x, l))
-}
-
-// AttentionQKV runs attention on q, k and v packed side by side in qkv [T, 3·H·D].
-func AttentionQKV(be Backend, qkv *Tensor, p AttentionParams) *Tensor {
-	if f, ok := be.(QKVAttention); ok {
-		return f.AttentionQKV(qkv, p)
-	}
-	rows, w := qkv.Rows(), qkv.Cols()/3
-	parts := make([]*Tensor, 3)
-	for i := range parts {
-		parts[i] = NewTensor(rows, w)
-		for r := 0; r < rows; r++ {
-			copy(parts[i].Row(r), qkv.Data[r*3*w+i*w:r*3*w+(i+1)*w])
-		}
-	}
-	return be.Attention(parts[0], parts[1], parts[2], p)
+	y := be.Linear(x, l)
+	be.AddInPlace(dst, y)
+	Recycle(be, y)
 }
 
 // Recycler is an optional backend feature: tensors the model code is done with go

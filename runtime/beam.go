@@ -42,6 +42,8 @@ func beamSearch(ctx context.Context, start Sequence, promptIDs []int, o Generate
 		done[i].score = negInf
 	}
 	unsatisfied := true // transformers' is_early_stop_heuristic_unsatisfied
+	var host []float32
+	var mark []bool
 	for step := 0; step < o.MaxNewTokens; step++ {
 		if err := ctx.Err(); err != nil {
 			return Generated{}, err
@@ -49,7 +51,13 @@ func beamSearch(ctx context.Context, start Sequence, promptIDs []int, o Generate
 		var cands []candidate
 		for bi, h := range running {
 			seen := append(append([]int(nil), promptIDs...), h.tokens...)
-			lp := o.process(logSoftmax(h.seq.Logits()), seen, step)
+			// Beam search needs every score: each hypothesis brings back its logits row.
+			host = h.seq.Backend().Host(h.seq.Logits(), host)
+			lp := logSoftmax(host)
+			if mark == nil {
+				mark = make([]bool, len(lp))
+			}
+			o.process(lp, seen, step, mark)
 			for tok, v := range lp {
 				if math.IsInf(float64(v), -1) {
 					continue

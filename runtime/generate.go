@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -75,33 +74,42 @@ func (o *GenerateOptions) isEOS(id int) bool {
 	return false
 }
 
+// needsProcessing says whether process would change the logits at this step; when
+// not, greedy decoding takes the argmax on the backend and brings back one id.
+func (o *GenerateOptions) needsProcessing(generated int) bool {
+	return o.RepetitionPenalty != 1 || generated < o.MinNewTokens
+}
+
 // process applies the logits processors transformers would (repetition penalty,
-// min_new_tokens) to a copy of logits, given the tokens seen so far.
-func (o *GenerateOptions) process(logits []float32, seen []int, generated int) []float32 {
-	out := append([]float32(nil), logits...)
+// min_new_tokens) to logits in place, given the tokens seen so far. mark is scratch
+// of at least len(logits) entries, all false, and is left so.
+func (o *GenerateOptions) process(logits []float32, seen []int, generated int, mark []bool) {
 	if o.RepetitionPenalty != 1 {
 		p := float32(o.RepetitionPenalty)
-		done := map[int]bool{}
 		for _, id := range seen {
-			if done[id] || id < 0 || id >= len(out) {
+			if id < 0 || id >= len(logits) || mark[id] {
 				continue
 			}
-			done[id] = true
-			if out[id] < 0 {
-				out[id] *= p
+			mark[id] = true
+			if logits[id] < 0 {
+				logits[id] *= p
 			} else {
-				out[id] /= p
+				logits[id] /= p
+			}
+		}
+		for _, id := range seen {
+			if id >= 0 && id < len(logits) {
+				mark[id] = false
 			}
 		}
 	}
 	if generated < o.MinNewTokens {
 		for _, e := range o.EOS {
-			if e >= 0 && e < len(out) {
-				out[e] = float32(math.Inf(-1))
+			if e >= 0 && e < len(logits) {
+				logits[e] = float32(math.Inf(-1))
 			}
 		}
 	}
-	return out
 }
 
 func argmax(x []float32) int {
@@ -116,7 +124,7 @@ func argmax(x []float32) int {
 
 // Generate decodes from seq. promptIDs are the tokens already in the context (for the
 // repetition penalty and the length penalty's prompt length). Room for MaxNewTokens
-// must fit the context: callers check with CheckContext first.
+// must fit the context: callers check first (blip2.Model.Fits).
 func Generate(ctx context.Context, seq Sequence, promptIDs []int, opts GenerateOptions) (Generated, error) {
 	opts.defaults()
 	if opts.NumBeams > 1 {
@@ -126,18 +134,31 @@ func Generate(ctx context.Context, seq Sequence, promptIDs []int, opts GenerateO
 	if opts.DoSample {
 		rng = rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
 	}
-	seen := append([]int(nil), promptIDs...)
-	var out Generated
+	be := seq.Backend()
+	// Everything a step needs is made here, so the loop itself does not allocate.
+	seen := make([]int, len(promptIDs), len(promptIDs)+opts.MaxNewTokens)
+	copy(seen, promptIDs)
+	out := Generated{Tokens: make([]int, 0, opts.MaxNewTokens)}
+	var host []float32
+	var mark []bool
 	for step := 0; step < opts.MaxNewTokens; step++ {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		logits := opts.process(seq.Logits(), seen, step)
 		var id int
-		if opts.DoSample {
-			id = sample(logits, opts, rng)
+		if !opts.DoSample && !opts.needsProcessing(step) {
+			id = be.Argmax(seq.Logits())
 		} else {
-			id = argmax(logits)
+			host = be.Host(seq.Logits(), host)
+			if mark == nil {
+				mark = make([]bool, len(host))
+			}
+			opts.process(host, seen, step, mark)
+			if opts.DoSample {
+				id = sample(host, opts, rng)
+			} else {
+				id = argmax(host)
+			}
 		}
 		out.Tokens = append(out.Tokens, id)
 		seen = append(seen, id)
@@ -212,13 +233,4 @@ func sample(logits []float32, o GenerateOptions, rng *rand.Rand) int {
 		}
 	}
 	return cs[len(cs)-1].id
-}
-
-// CheckContext reports ErrContext when promptLen positions plus maxNew generated tokens
-// exceed the model's context.
-func CheckContext(promptLen, maxNew, contextLen int) error {
-	if promptLen+maxNew > contextLen {
-		return fmt.Errorf("%w: %d prompt positions + %d new tokens > %d", ErrContext, promptLen, maxNew, contextLen)
-	}
-	return nil
 }

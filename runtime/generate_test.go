@@ -1,4 +1,4 @@
-package runtime
+package runtime_test
 
 import (
 	"context"
@@ -6,7 +6,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	. "github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/cpu"
 )
+
+// tableBackend holds the logits tensors of the table models below.
+var tableBackend = cpu.New(1)
 
 // tableLM is a tiny language model given as next-token probabilities per context
 // (the tokens generated so far, as a string key). It lets the generation algorithms be
@@ -25,7 +31,9 @@ func key(ids []int) string {
 	return s
 }
 
-func (s *tableLM) Logits() []float32 {
+func (s *tableLM) Backend() Backend { return tableBackend }
+
+func (s *tableLM) Logits() *Tensor {
 	p, ok := s.next[key(s.ctx)]
 	out := make([]float32, s.vocab)
 	for i := range out {
@@ -37,7 +45,7 @@ func (s *tableLM) Logits() []float32 {
 			out[i] = -100
 		}
 	}
-	return out
+	return tableBackend.FromHost(out, 1, s.vocab)
 }
 func (s *tableLM) Feed(t int) error { s.ctx = append(s.ctx, t); return nil }
 func (s *tableLM) Clone() Sequence {

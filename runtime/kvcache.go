@@ -1,56 +1,79 @@
 package runtime
 
 // KVCache holds the keys and values each attention layer has seen, one row per position
-// ([T, heads·headDim]), so a decode step only computes the new token's projections.
+// ([T, heads·headDim]), in the backend's memory (device memory for CUDA), so a decode
+// step computes only the new token's projections and appends them where they stay.
 type KVCache struct {
+	be     Backend
 	width  int
-	k, v   [][]float32 // per layer
-	kt, vt []Tensor    // per layer: the views Append returns, reused so it does not allocate
+	n      []int     // positions cached per layer
+	k, v   []*Tensor // per layer: [capacity, width]
+	kt, vt []Tensor  // per layer: the views Append returns, reused so it does not allocate
 }
 
-// NewKVCache makes an empty cache for layers layers of width columns, with room for
-// capacity positions before it grows.
-func NewKVCache(layers, width, capacity int) *KVCache {
-	c := &KVCache{width: width, k: make([][]float32, layers), v: make([][]float32, layers)}
-	for i := range c.k {
-		c.k[i] = make([]float32, 0, capacity*width)
-		c.v[i] = make([]float32, 0, capacity*width)
+// NewKVCache makes an empty cache on be for layers layers of width columns, with room
+// for capacity positions before it grows.
+func NewKVCache(be Backend, layers, width, capacity int) *KVCache {
+	capacity = max(capacity, 1)
+	c := &KVCache{be: be, width: width, n: make([]int, layers), k: make([]*Tensor, layers), v: make([]*Tensor, layers),
+		kt: make([]Tensor, layers), vt: make([]Tensor, layers)}
+	for l := range c.k {
+		c.k[l], c.v[l] = be.NewTensor(capacity, width), be.NewTensor(capacity, width)
 	}
-	c.views()
 	return c
 }
 
-// views makes the per-layer tensors Append returns.
-func (c *KVCache) views() {
-	c.kt, c.vt = make([]Tensor, len(c.k)), make([]Tensor, len(c.v))
-	for i := range c.kt {
-		c.kt[i].Shape = []int{0, c.width}
-		c.vt[i].Shape = []int{0, c.width}
-	}
-}
-
 // Len is the number of positions cached in layer 0.
-func (c *KVCache) Len() int { return len(c.k[0]) / c.width }
+func (c *KVCache) Len() int { return c.n[0] }
+
+// Capacity is how many positions fit before the cache grows.
+func (c *KVCache) Capacity() int { return c.k[0].Rows() }
 
 // Append adds the rows of k and v to layer l and returns the whole cached keys and
 // values. They are views of the cache, valid until the next Append to layer l.
 func (c *KVCache) Append(l int, k, v *Tensor) (keys, values *Tensor) {
-	c.k[l] = append(c.k[l], k.Data...)
-	c.v[l] = append(c.v[l], v.Data...)
-	n := len(c.k[l]) / c.width
-	keys, values = &c.kt[l], &c.vt[l]
-	keys.Shape[0], keys.Data = n, c.k[l]
-	values.Shape[0], values.Data = n, c.v[l]
-	return keys, values
+	n := c.n[l] + k.Rows()
+	if n > c.k[l].Rows() {
+		c.grow(l, max(n, 2*c.k[l].Rows()))
+	}
+	c.be.CopyRows(c.k[l], c.n[l], k)
+	c.be.CopyRows(c.v[l], c.n[l], v)
+	c.n[l] = n
+	return c.k[l].RowsView(0, n, &c.kt[l]), c.v[l].RowsView(0, n, &c.vt[l])
 }
 
-// Clone returns an independent copy (beam search forks hypotheses).
-func (c *KVCache) Clone() *KVCache {
-	d := &KVCache{width: c.width, k: make([][]float32, len(c.k)), v: make([][]float32, len(c.v))}
-	for i := range c.k {
-		d.k[i] = append(make([]float32, 0, cap(c.k[i])), c.k[i]...)
-		d.v[i] = append(make([]float32, 0, cap(c.v[i])), c.v[i]...)
+// grow moves layer l into storage for capacity positions.
+func (c *KVCache) grow(l, capacity int) {
+	for _, p := range []**Tensor{&c.k[l], &c.v[l]} {
+		t := c.be.NewTensor(capacity, c.width)
+		if c.n[l] > 0 {
+			c.be.CopyRows(t, 0, (*p).RowsView(0, c.n[l], nil))
+		}
+		Recycle(c.be, *p)
+		*p = t
 	}
-	d.views()
+}
+
+// Clone returns an independent copy with the same capacity (beam search forks
+// hypotheses).
+func (c *KVCache) Clone() *KVCache {
+	d := NewKVCache(c.be, len(c.k), c.width, c.Capacity())
+	for l := range c.k {
+		if c.n[l] == 0 {
+			continue
+		}
+		c.be.CopyRows(d.k[l], 0, c.k[l].RowsView(0, c.n[l], nil))
+		c.be.CopyRows(d.v[l], 0, c.v[l].RowsView(0, c.n[l], nil))
+		d.n[l] = c.n[l]
+	}
 	return d
+}
+
+// Release gives the cache's storage back to the backend; the cache must not be used
+// afterwards.
+func (c *KVCache) Release() {
+	for l := range c.k {
+		Recycle(c.be, c.k[l], c.v[l])
+		c.k[l], c.v[l] = nil, nil
+	}
 }

@@ -428,7 +428,7 @@ func (b *bencher) time(m *blip2.Model, ids []int) (benchRow, error) {
 		if err != nil {
 			return benchRow{}, err
 		}
-		seq, _, err := m.LM.Start(emb, false)
+		seq, _, err := m.LM.Start(emb, b.tokens+1, false)
 		if err != nil {
 			return benchRow{}, err
 		}

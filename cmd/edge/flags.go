@@ -158,7 +158,7 @@ func (m *modelFlags) attachEncoder(e env, model *blip2.Model, int8 bool) error {
 	if err != nil {
 		return fmt.Errorf("--encoder %s: %w", m.encoder, err)
 	}
-	model.ImageEncoder = func(pixels []float32) (*runtime.Tensor, error) {
+	model.ImageEncoder = func(pixels []float32) ([]float32, error) {
 		return eng.Run(context.Background(), pixels)
 	}
 	return nil

@@ -64,7 +64,7 @@ func BenchmarkDecodeToken(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			seq, _, err := m.LM.Start(emb, false)
+			seq, _, err := m.LM.Start(emb, 64, false)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -77,7 +77,7 @@ func BenchmarkDecodeToken(b *testing.B) {
 			for b.Loop() {
 				if seq.Len() >= m.LM.ContextLength() {
 					b.StopTimer()
-					if seq, _, err = m.LM.Start(emb, false); err != nil {
+					if seq, _, err = m.LM.Start(emb, 64, false); err != nil {
 						b.Fatal(err)
 					}
 					b.StartTimer()
@@ -121,7 +121,7 @@ func BenchmarkDecodeStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			start, _, err := m.LM.Start(emb, false)
+			start, _, err := m.LM.Start(emb, 64, false)
 			if err != nil {
 				b.Fatal(err)
 			}

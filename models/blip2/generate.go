@@ -124,7 +124,8 @@ func (m *Model) GenerateFromPixels(ctx context.Context, pixels []float32, prompt
 	if err != nil {
 		return nil, err
 	}
-	seq, _, err := m.LM.Start(emb, false)
+	seq, _, err := m.LM.Start(emb, opts.MaxNewTokens, false)
+	runtime.Recycle(m.Backend, emb)
 	if err != nil {
 		return nil, err
 	}

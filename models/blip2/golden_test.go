@@ -142,18 +142,18 @@ func TestGoldens(t *testing.T) {
 					f, err := m.EncodePixels(pixels)
 					require.NoError(t, err)
 					note := func(k string, d float64) { worst[k] = math.Max(worst[k], d) }
-					note("vision", requireClose(t, "vision", f.Vision.Data, g.tensor(t, c.Name+".vision_last_hidden_state"), g.vision))
-					note("qformer", requireClose(t, "qformer", f.QFormer.Data, g.tensor(t, c.Name+".qformer_last_hidden_state"), g.qformer))
-					note("projection", requireClose(t, "projection", f.Prefix.Data, g.tensor(t, c.Name+".language_projection"), g.qformer))
+					note("vision", requireClose(t, "vision", be.Host(f.Vision, nil), g.tensor(t, c.Name+".vision_last_hidden_state"), g.vision))
+					note("qformer", requireClose(t, "qformer", be.Host(f.QFormer, nil), g.tensor(t, c.Name+".qformer_last_hidden_state"), g.qformer))
+					note("projection", requireClose(t, "projection", be.Host(f.Prefix, nil), g.tensor(t, c.Name+".language_projection"), g.qformer))
 
 					ids, err := m.InputIDs(c.Prompt)
 					require.NoError(t, err)
 					require.Equal(t, c.InputIDs, ids, "input ids")
 					emb, err := m.InputEmbeddings(f.Prefix, ids)
 					require.NoError(t, err)
-					seq, all, err := m.LM.Start(emb, true)
+					seq, all, err := m.LM.Start(emb, len(c.GreedyIDs), true)
 					require.NoError(t, err)
-					note("prompt_logits", requireClose(t, "prompt logits", all.Data, g.tensor(t, c.Name+".prompt_logits"), g.logits))
+					note("prompt_logits", requireClose(t, "prompt logits", be.Host(all, nil), g.tensor(t, c.Name+".prompt_logits"), g.logits))
 
 					// Greedy with the KV cache, checking each step's logits.
 					stepLogits := g.tensor(t, c.Name+".greedy_step_logits")
@@ -165,7 +165,7 @@ func TestGoldens(t *testing.T) {
 							note("step_logits", requireClose(t, fmt.Sprintf("step %d logits", step), logits, stepLogits[step*vocab:(step+1)*vocab], g.logits))
 						}
 					}}
-					note("step_logits", requireClose(t, "step 0 logits", seq.Logits(), stepLogits[:vocab], g.logits))
+					note("step_logits", requireClose(t, "step 0 logits", be.Host(seq.Logits(), nil), stepLogits[:vocab], g.logits))
 					opts := runtime.GenerateOptions{MaxNewTokens: len(c.GreedyIDs), EOS: []int{g.manifest.EOS}}
 					out, err := runtime.Generate(context.Background(), &check, ids, opts)
 					require.NoError(t, err)
@@ -175,14 +175,16 @@ func TestGoldens(t *testing.T) {
 					// The same by full recompute at every step.
 					emb2, err := noCache.InputEmbeddings(f.Prefix, ids)
 					require.NoError(t, err)
-					seq2, _, err := noCache.LM.Start(emb2, false)
+					seq2, _, err := noCache.LM.Start(emb2, len(c.GreedyIDs), false)
 					require.NoError(t, err)
 					out2, err := runtime.Generate(context.Background(), seq2, ids, opts)
 					require.NoError(t, err)
 					require.Equal(t, c.GreedyIDs, out2.Tokens, "greedy ids by full recompute")
 
 					if c.Beam3Raw != nil {
-						seq3, _, err := m.LM.Start(emb, false)
+						emb3, err := m.InputEmbeddings(f.Prefix, ids)
+						require.NoError(t, err)
+						seq3, _, err := m.LM.Start(emb3, len(c.Beam3Raw), false)
 						require.NoError(t, err)
 						beamOpts := opts
 						beamOpts.NumBeams = 3
@@ -209,6 +211,6 @@ func (s *seqLogitsChecker) Feed(tok int) error {
 	if err := s.Sequence.Feed(tok); err != nil {
 		return err
 	}
-	s.onFeed(s.Sequence.Logits())
+	s.onFeed(s.Backend().Host(s.Sequence.Logits(), nil))
 	return nil
 }

@@ -34,8 +34,9 @@ type Model struct {
 	LM         runtime.LanguageModel
 	// ImageEncoder, when set, replaces the image path (ViT → Q-Former → projection) by
 	// another engine computing the same prefix [numQuery, lmEmbed] from pixel values
-	// (a TFLite file, for instance); the language model stays as it is.
-	ImageEncoder func(pixels []float32) (*runtime.Tensor, error)
+	// (a TFLite file, for instance), returned as host values; the language model stays
+	// as it is.
+	ImageEncoder func(pixels []float32) ([]float32, error)
 	// WeightBytes is the storage of every bound tensor as the runtime holds it.
 	WeightBytes int64
 	archive     *safetensors.Archive
@@ -206,7 +207,11 @@ func (m *Model) EncodePixels(pixels []float32) (*ImageFeatures, error) {
 		if err != nil {
 			return nil, fmt.Errorf("image encoder: %w", err)
 		}
-		return &ImageFeatures{Prefix: prefix}, nil
+		q, e := m.Config.NumQueryTokens, lmEmbedDim(m.Config.Text)
+		if len(prefix) != q*e {
+			return nil, fmt.Errorf("image encoder: %d values, want %d queries × %d", len(prefix), q, e)
+		}
+		return &ImageFeatures{Prefix: m.Backend.FromHost(prefix, q, e)}, nil
 	}
 	v, err := m.Vision.Forward(m.Backend, pixels)
 	if err != nil {
@@ -245,10 +250,14 @@ func (m *Model) InputEmbeddings(prefix *runtime.Tensor, ids []int) (*runtime.Ten
 	if err != nil {
 		return nil, err
 	}
+	be := m.Backend
 	if m.Config.ImageTokenIndex < 0 {
-		return runtime.ConcatRows(prefix, emb), nil
+		out := runtime.ConcatRows(be, prefix, emb)
+		runtime.Recycle(be, emb)
+		return out, nil
 	}
 	next := 0
+	var row runtime.Tensor
 	for i, id := range ids {
 		if id != m.Config.ImageTokenIndex {
 			continue
@@ -256,7 +265,7 @@ func (m *Model) InputEmbeddings(prefix *runtime.Tensor, ids []int) (*runtime.Ten
 		if next >= prefix.Rows() {
 			return nil, fmt.Errorf("blip2: the prompt has more image tokens than the %d image embeddings", prefix.Rows())
 		}
-		copy(emb.Row(i), prefix.Row(next))
+		be.CopyRows(emb, i, prefix.RowsView(next, next+1, &row))
 		next++
 	}
 	if next != prefix.Rows() {

@@ -84,7 +84,9 @@ func (q *QFormer) attend(be runtime.Backend, a *qAttention, x, kv *runtime.Tenso
 // hidden]. Its intermediates go back to the backend (runtime.Recycle); image does not.
 func (q *QFormer) Forward(be runtime.Backend, image *runtime.Tensor) *runtime.Tensor {
 	eps := float32(q.cfg.LayerNormEps)
-	x := be.LayerNorm(runtime.FromData(q.queries, q.numQ, q.cfg.HiddenSize), q.inNorm.weight, q.inNorm.bias, eps)
+	queries := be.FromHost(q.queries, q.numQ, q.cfg.HiddenSize) // [numQuery, hidden]
+	x := be.LayerNorm(queries, q.inNorm.weight, q.inNorm.bias, eps)
+	runtime.Recycle(be, queries)
 	for i := range q.layers {
 		l := &q.layers[i]
 		x = q.attend(be, &l.self, x, x)

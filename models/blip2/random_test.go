@@ -89,12 +89,12 @@ func TestFromRandomStore(t *testing.T) {
 			}
 			emb, err := m.InputEmbeddings(f.Prefix, ids)
 			require.NoError(t, err)
-			seq, _, err := m.LM.Start(emb, false)
+			seq, _, err := m.LM.Start(emb, 3, false)
 			require.NoError(t, err)
 			out, err := runtime.Generate(t.Context(), seq, ids, runtime.GenerateOptions{MaxNewTokens: 3, EOS: []int{-1}})
 			require.NoError(t, err)
 			require.Len(t, out.Tokens, 3)
-			for _, v := range seq.Logits() {
+			for _, v := range be.Host(seq.Logits(), nil) {
 				require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0))
 			}
 		}

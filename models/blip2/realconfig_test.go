@@ -12,6 +12,7 @@ import (
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/tokenizer"
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/cpu"
 )
 
 // TestRealCheckpointsBindExactlyTheirTensors checks, without the 15 GB of weights, that
@@ -85,8 +86,9 @@ func TestBothLayoutsGiveTheSameLanguageModelInput(t *testing.T) {
 			}
 			tok, err := tokenizer.Load(tokDir)
 			require.NoError(t, err)
-			lm := &fakeEmbedLM{dim: 4, vocab: 60000}
-			m := &Model{Config: cfg, Tokenizer: tok, LM: lm}
+			be := cpu.New(1)
+			lm := &fakeEmbedLM{dim: 4, vocab: 60000, be: be}
+			m := &Model{Config: cfg, Tokenizer: tok, LM: lm, Backend: be}
 			prompt := "Question: which city is this? Answer:"
 			ids, err := m.InputIDs(prompt)
 			require.NoError(t, err)
@@ -98,17 +100,19 @@ func TestBothLayoutsGiveTheSameLanguageModelInput(t *testing.T) {
 			} else {
 				require.Equal(t, text, ids)
 			}
-			prefix := runtime.NewTensor(cfg.NumQueryTokens, 4)
-			for i := range prefix.Data {
-				prefix.Data[i] = -float32(i + 1)
+			prefixValues := make([]float32, cfg.NumQueryTokens*4)
+			for i := range prefixValues {
+				prefixValues[i] = -float32(i + 1)
 			}
+			prefix := be.FromHost(prefixValues, cfg.NumQueryTokens, 4)
 			emb, err := m.InputEmbeddings(prefix, ids)
 			require.NoError(t, err)
 			require.Equal(t, cfg.NumQueryTokens+len(text), emb.Rows())
-			require.Equal(t, prefix.Data, emb.Data[:len(prefix.Data)], "image prefix first")
+			embValues := be.Host(emb, nil)
+			require.Equal(t, prefixValues, embValues[:len(prefixValues)], "image prefix first")
 			want, err := lm.Embed(text)
 			require.NoError(t, err)
-			require.Equal(t, want.Data, emb.Data[len(prefix.Data):], "then the prompt")
+			require.Equal(t, be.Host(want, nil), embValues[len(prefixValues):], "then the prompt")
 
 			// The other layout on the same config gives the same rows.
 			other := *cfg
@@ -117,30 +121,33 @@ func TestBothLayoutsGiveTheSameLanguageModelInput(t *testing.T) {
 			} else {
 				other.ImageTokenIndex = 32100
 			}
-			m2 := &Model{Config: &other, Tokenizer: tok, LM: lm}
+			m2 := &Model{Config: &other, Tokenizer: tok, LM: lm, Backend: be}
 			ids2, err := m2.InputIDs(prompt)
 			require.NoError(t, err)
 			emb2, err := m2.InputEmbeddings(prefix, ids2)
 			require.NoError(t, err)
-			require.Equal(t, emb.Data, emb2.Data)
+			require.Equal(t, embValues, be.Host(emb2, nil))
 		})
 	}
 }
 
 // fakeEmbedLM embeds id i as the row [i, i+0.25, i+0.5, i+0.75]: enough to see which ids
 // went where without a 15 GB embedding table.
-type fakeEmbedLM struct{ dim, vocab int }
+type fakeEmbedLM struct {
+	dim, vocab int
+	be         runtime.Backend
+}
 
 func (f *fakeEmbedLM) Embed(ids []int) (*runtime.Tensor, error) {
-	t := runtime.NewTensor(len(ids), f.dim)
+	v := make([]float32, len(ids)*f.dim)
 	for i, id := range ids {
 		for j := 0; j < f.dim; j++ {
-			t.Data[i*f.dim+j] = float32(id) + float32(j)/float32(f.dim)
+			v[i*f.dim+j] = float32(id) + float32(j)/float32(f.dim)
 		}
 	}
-	return t, nil
+	return f.be.FromHost(v, len(ids), f.dim), nil
 }
-func (f *fakeEmbedLM) Start(*runtime.Tensor, bool) (runtime.Sequence, *runtime.Tensor, error) {
+func (f *fakeEmbedLM) Start(*runtime.Tensor, int, bool) (runtime.Sequence, *runtime.Tensor, error) {
 	return nil, nil, nil
 }
 func (f *fakeEmbedLM) VocabSize() int     { return f.vocab }

@@ -59,9 +59,9 @@ func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
 }
 
 // patches cuts CHW pixels into one row per patch (row-major over the grid), each row
-// ordered (channel, ky, kx) like the flattened convolution kernel. The matrix lives
-// in a pooled buffer: give it back with putPatches.
-func (v *VisionModel) patches(pixels []float32) (*runtime.Tensor, *[]float32) {
+// ordered (channel, ky, kx) like the flattened convolution kernel: [grid², 3·p·p] on the
+// host (the pixels come from the host), in a pooled buffer to give back to patchBuf.
+func (v *VisionModel) patches(pixels []float32) *[]float32 {
 	c, s, p := v.cfg.NumChannels, v.cfg.ImageSize, v.cfg.PatchSize
 	grid := s / p
 	n := grid * grid * c * p * p
@@ -70,10 +70,11 @@ func (v *VisionModel) patches(pixels []float32) (*runtime.Tensor, *[]float32) {
 		b := make([]float32, n)
 		buf = &b
 	}
-	out := runtime.FromData(*buf, grid*grid, c*p*p)
+	rowLen := c * p * p
 	for gy := 0; gy < grid; gy++ {
 		for gx := 0; gx < grid; gx++ {
-			row := out.Row(gy*grid + gx)
+			r := gy*grid + gx
+			row := (*buf)[r*rowLen : (r+1)*rowLen]
 			i := 0
 			for ch := 0; ch < c; ch++ {
 				for ky := 0; ky < p; ky++ {
@@ -88,7 +89,7 @@ func (v *VisionModel) patches(pixels []float32) (*runtime.Tensor, *[]float32) {
 			}
 		}
 	}
-	return out, buf
+	return buf
 }
 
 // Forward returns the post-layer-normed hidden states [patches+1, hidden].
@@ -97,13 +98,16 @@ func (v *VisionModel) Forward(be runtime.Backend, pixels []float32) (*runtime.Te
 	if len(pixels) != c*s*s {
 		return nil, fmt.Errorf("vision: %d pixel values, want %d×%d×%d", len(pixels), c, s, s)
 	}
-	d := v.cfg.HiddenSize
-	patches, buf := v.patches(pixels)
-	emb := be.Linear(patches, v.patch)
+	d, p := v.cfg.HiddenSize, v.cfg.PatchSize
+	grid := s / p
+	buf := v.patches(pixels)
+	patches := be.FromHost(*buf, grid*grid, c*p*p) // [patches, 3·p·p]
 	v.patchBuf.Put(buf)
-	x := runtime.ConcatRows(runtime.FromData(append([]float32(nil), v.class...), 1, d), emb)
-	runtime.Recycle(be, emb)
-	be.AddInPlace(x, runtime.FromData(v.positions, x.Rows(), d))
+	emb := be.Linear(patches, v.patch) // the patch convolution: [patches, hidden]
+	class := be.FromHost(v.class, 1, d)
+	x := runtime.ConcatRows(be, class, emb) // [patches+1, hidden]
+	runtime.Recycle(be, patches, emb, class)
+	be.AddRows(x, v.positions, 0)
 	heads := v.cfg.NumAttentionHeads
 	hd := d / heads
 	eps := float32(v.cfg.LayerNormEps)
@@ -115,7 +119,7 @@ func (v *VisionModel) Forward(be runtime.Backend, pixels []float32) (*runtime.Te
 		l := &v.layers[i]
 		h := be.LayerNorm(x, l.norm1.weight, l.norm1.bias, eps)
 		qkv := be.Linear(h, l.qkv) // [T, 3·hidden]
-		ctx := runtime.AttentionQKV(be, qkv, attn)
+		ctx := be.AttentionQKV(qkv, attn)
 		runtime.Recycle(be, h, qkv)
 		runtime.LinearAdd(be, ctx, l.proj, x)
 		h = be.LayerNorm(x, l.norm2.weight, l.norm2.bias, eps)

@@ -107,14 +107,13 @@ func (m *Model) ContextLength() int { return m.cfg.MaxPositionEmbeddings }
 
 // Embed gathers token embeddings (before project_in).
 func (m *Model) Embed(ids []int) (*runtime.Tensor, error) {
-	e := m.lmHead.W.In
-	out := runtime.NewTensor(len(ids), e)
-	for i, id := range ids {
+	for _, id := range ids {
 		if id < 0 || id >= m.cfg.VocabSize {
 			return nil, fmt.Errorf("opt: token id %d outside the vocabulary of %d", id, m.cfg.VocabSize)
 		}
-		m.embedTokens.RowTo(id, out.Row(i))
 	}
+	out := m.be.NewTensor(len(ids), m.lmHead.W.In) // [len(ids), wordEmbedProjDim]
+	m.be.Embed(m.embedTokens, ids, out)
 	return out, nil
 }
 
@@ -142,14 +141,7 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *runt
 			sp.Give(x)
 		}
 	}
-	d := m.cfg.HiddenSize
-	for i := 0; i < n; i++ {
-		pos := m.embedPositions[(start+i+positionOffset)*d : (start+i+positionOffset+1)*d]
-		row := x.Row(i)
-		for j := range row {
-			row[j] += pos[j]
-		}
-	}
+	be.AddRows(x, m.embedPositions, start+positionOffset) // learned positions, offset by 2
 	preLN := m.cfg.DoLayerNormBefore
 	act := runtime.ParseActivation(m.cfg.ActivationFunction, runtime.ActReLU)
 	// Intermediates go back to the backend once used (runtime.Recycle), so that a
@@ -204,23 +196,25 @@ func (m *Model) forward(embeds *runtime.Tensor, cache *runtime.KVCache, sp *runt
 	return x, nil
 }
 
-// Start runs the prompt embeddings and returns the state for the first new token.
-func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
-	cache := runtime.NewKVCache(len(m.layers), m.cfg.HiddenSize, embeds.Rows()+32)
-	s := &sequence{m: m, cache: cache, spent: runtime.Spent{Backend: m.be}}
-	x := embeds.Clone()
+// Start runs the prompt embeddings and returns the state for the first new token, its
+// cache sized for maxNew more.
+func (m *Model) Start(embeds *runtime.Tensor, maxNew int, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
+	be := m.be
+	cache := runtime.NewKVCache(be, len(m.layers), m.cfg.HiddenSize, embeds.Rows()+max(maxNew, 1))
+	s := &sequence{m: m, cache: cache, spent: runtime.Spent{Backend: be}}
+	x := runtime.Clone(be, embeds)
 	h, err := m.forward(x, cache, &s.spent)
 	if err != nil {
 		return nil, nil, err
 	}
 	var all *runtime.Tensor
 	if allLogits {
-		all = m.be.Linear(h, m.lmHead)
+		all = be.Linear(h, m.lmHead)
 	}
-	s.logits = m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), m.lmHead)
+	s.logits = be.Linear(h.RowsView(h.Rows()-1, h.Rows(), &s.last), m.lmHead)
 	s.spent.Give(h, x) // h may be x: the second is skipped
 	if m.noCache {
-		s.embeds = embeds.Clone()
+		s.embeds = runtime.Clone(be, embeds)
 	}
 	return s, all, nil
 }
@@ -231,27 +225,31 @@ type sequence struct {
 	logits *runtime.Tensor // [1, vocab]; goes back to the backend at the next Feed
 	embeds *runtime.Tensor // the whole input so far, only without the cache
 	x      *runtime.Tensor // [1, embed]: the fed token's embedding, overwritten by forward
+	ids    [1]int          // the fed token, as Embed takes it
+	last   runtime.Tensor  // the view of the last hidden row, reused
 	spent  runtime.Spent
 }
 
 // Logits are valid until the next Feed on this sequence, which reuses their memory.
-func (s *sequence) Logits() []float32 { return s.logits.Data }
-func (s *sequence) Len() int          { return s.cache.Len() }
+func (s *sequence) Logits() *runtime.Tensor  { return s.logits }
+func (s *sequence) Len() int                 { return s.cache.Len() }
+func (s *sequence) Backend() runtime.Backend { return s.m.be }
 
 func (s *sequence) Feed(token int) error {
-	m := s.m
+	m, be := s.m, s.m.be
 	if token < 0 || token >= m.cfg.VocabSize {
 		return fmt.Errorf("opt: token id %d outside the vocabulary of %d", token, m.cfg.VocabSize)
 	}
 	if s.x == nil {
-		s.x = runtime.NewTensor(1, m.lmHead.W.In)
+		s.x = be.NewTensor(1, m.lmHead.W.In)
 	}
-	m.embedTokens.RowTo(token, s.x.Row(0))
+	s.ids[0] = token
+	be.Embed(m.embedTokens, s.ids[:], s.x)
 	x := s.x
 	if s.embeds != nil {
-		s.embeds = runtime.ConcatRows(s.embeds, s.x)
-		s.cache = runtime.NewKVCache(len(m.layers), m.cfg.HiddenSize, s.embeds.Rows())
-		x = s.embeds.Clone()
+		s.embeds = runtime.ConcatRows(be, s.embeds, s.x)
+		s.cache = runtime.NewKVCache(be, len(m.layers), m.cfg.HiddenSize, s.embeds.Rows())
+		x = runtime.Clone(be, s.embeds)
 	}
 	h, err := m.forward(x, s.cache, &s.spent)
 	if err != nil {
@@ -259,7 +257,7 @@ func (s *sequence) Feed(token int) error {
 	}
 	// The last logits' memory serves the new ones.
 	s.spent.Give(s.logits)
-	s.logits = m.be.Linear(h.RowSlice(h.Rows()-1, h.Rows()), m.lmHead)
+	s.logits = be.Linear(h.RowsView(h.Rows()-1, h.Rows(), &s.last), m.lmHead)
 	if h != s.x {
 		s.spent.Give(h)
 	}
@@ -267,9 +265,10 @@ func (s *sequence) Feed(token int) error {
 }
 
 func (s *sequence) Clone() runtime.Sequence {
-	c := &sequence{m: s.m, cache: s.cache.Clone(), logits: s.logits.Clone(), spent: runtime.Spent{Backend: s.m.be}}
+	be := s.m.be
+	c := &sequence{m: s.m, cache: s.cache.Clone(), logits: runtime.Clone(be, s.logits), spent: runtime.Spent{Backend: be}}
 	if s.embeds != nil {
-		c.embeds = s.embeds.Clone()
+		c.embeds = runtime.Clone(be, s.embeds)
 	}
 	return c
 }

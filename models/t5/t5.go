@@ -130,14 +130,13 @@ func (m *Model) ContextLength() int { return m.maxContext }
 
 // Embed gathers rows of the shared embedding (T5 does not scale them).
 func (m *Model) Embed(ids []int) (*runtime.Tensor, error) {
-	d := m.cfg.DModel
-	out := runtime.NewTensor(len(ids), d)
-	for i, id := range ids {
+	for _, id := range ids {
 		if id < 0 || id >= m.cfg.VocabSize {
 			return nil, fmt.Errorf("t5: token id %d outside the vocabulary of %d", id, m.cfg.VocabSize)
 		}
-		m.shared.RowTo(id, out.Row(i))
 	}
+	out := m.be.NewTensor(len(ids), m.cfg.DModel) // [len(ids), d_model]
+	m.be.Embed(m.shared, ids, out)
 	return out, nil
 }
 
@@ -146,7 +145,8 @@ func (m *Model) rms(x *runtime.Tensor, w []float32) *runtime.Tensor {
 }
 
 // positionBias returns [heads, tq, tk] biases for queries at qStart.. and keys at
-// 0..tk-1, in buf when it has room.
+// 0..tk-1, in buf when it has room. They depend on positions only (the table is a
+// weight), so they are made on the host and uploaded.
 func (m *Model) positionBias(table []float32, tq, tk, qStart int, bidirectional bool, buf []float32) []float32 {
 	h := m.heads
 	out := buf[:0]
@@ -195,7 +195,7 @@ func relativeBucket(rel int, bidirectional bool, numBuckets, maxDistance int) in
 
 // attend runs one attention block of queries from the normed input x over keys and
 // values, and adds its output to dst.
-func (m *Model) attend(a *attention, x, keys, values *runtime.Tensor, bias []float32, causal bool, offset int, dst *runtime.Tensor, sp *runtime.Spent) {
+func (m *Model) attend(a *attention, x, keys, values, bias *runtime.Tensor, causal bool, offset int, dst *runtime.Tensor, sp *runtime.Spent) {
 	q := m.be.Linear(x, a.q)
 	ctx := m.be.Attention(q, keys, values, runtime.AttentionParams{
 		Heads: m.heads, HeadDim: m.headDim, Scale: 1, Bias: bias, Causal: causal, QueryOffset: offset,
@@ -219,8 +219,8 @@ func (m *Model) feedForward(x *runtime.Tensor, ff *feedForward, dst *runtime.Ten
 // encode runs the encoder stack over the input embeddings.
 func (m *Model) encode(x *runtime.Tensor) *runtime.Tensor {
 	n := x.Rows()
-	bias := m.positionBias(m.encRelBias, n, n, 0, true, nil)
-	x = x.Clone()
+	bias := m.be.FromHost(m.positionBias(m.encRelBias, n, n, 0, true, nil), m.heads, n, n)
+	x = runtime.Clone(m.be, x)
 	sp := &runtime.Spent{Backend: m.be}
 	for i := range m.encoder {
 		blk := &m.encoder[i]
@@ -233,7 +233,7 @@ func (m *Model) encode(x *runtime.Tensor) *runtime.Tensor {
 		sp.Give(h)
 	}
 	out := m.rms(x, m.encFinal)
-	sp.Give(x)
+	sp.Give(x, bias)
 	return out
 }
 
@@ -255,14 +255,14 @@ func (m *Model) crossKeys(enc *runtime.Tensor) crossKV {
 func (m *Model) decode(x *runtime.Tensor, s *sequence) *runtime.Tensor {
 	cache, sp := s.cache, &s.spent
 	start, n := cache.Len(), x.Rows()
-	s.bias = m.positionBias(m.decRelBias, n, start+n, start, false, s.bias)
+	bias := s.uploadBias(n, start+n, start)
 	for i := range m.decoder {
 		blk := &m.decoder[i]
 		h := m.rms(x, blk.selfNorm)
 		k, v := m.be.Linear(h, blk.self.k), m.be.Linear(h, blk.self.v)
 		keys, values := cache.Append(i, k, v) // copies k and v
 		sp.Give(k, v)
-		m.attend(&blk.self, h, keys, values, s.bias, true, start, x, sp)
+		m.attend(&blk.self, h, keys, values, bias, true, start, x, sp)
 		sp.Give(h)
 		h = m.rms(x, blk.crossNorm)
 		m.attend(blk.cross, h, s.cross.k[i], s.cross.v[i], nil, false, 0, x, sp)
@@ -271,51 +271,70 @@ func (m *Model) decode(x *runtime.Tensor, s *sequence) *runtime.Tensor {
 		m.feedForward(h, &blk.ff, x, sp)
 		sp.Give(h)
 	}
-	last := m.rms(x.RowSlice(n-1, n), m.decFinal)
+	last := m.rms(x.RowsView(n-1, n, &s.lastRow), m.decFinal)
 	if m.scaleOutputs {
-		s := float32(1 / math.Sqrt(float64(m.cfg.DModel)))
-		for i := range last.Data {
-			last.Data[i] *= s
-		}
+		m.be.Scale(last, float32(1/math.Sqrt(float64(m.cfg.DModel)))) // tied head: d_model^-0.5
 	}
 	logits := m.be.Linear(last, m.lmHead)
 	sp.Give(last)
 	return logits
 }
 
-// Start encodes the input embeddings and feeds the decoder start token.
-func (m *Model) Start(embeds *runtime.Tensor, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
+// uploadBias makes the decoder's self-attention biases [heads, tq, tk] for queries
+// from qStart on the backend, in a tensor kept at its largest size.
+func (s *sequence) uploadBias(tq, tk, qStart int) *runtime.Tensor {
+	m := s.m
+	s.biasHost = m.positionBias(m.decRelBias, tq, tk, qStart, false, s.biasHost)
+	if s.biasStore == nil || s.biasStore.Numel() < len(s.biasHost) {
+		runtime.Recycle(m.be, s.biasStore)
+		s.biasStore = m.be.NewTensor(max(cap(s.biasHost), len(s.biasHost)))
+	}
+	m.be.Upload(s.biasStore.View(&s.biasView, len(s.biasHost)), s.biasHost)
+	return s.biasStore.View(&s.biasView, m.heads, tq, tk)
+}
+
+// Start encodes the input embeddings and feeds the decoder start token, with the
+// decoder's cache sized for maxNew tokens.
+func (m *Model) Start(embeds *runtime.Tensor, maxNew int, allLogits bool) (runtime.Sequence, *runtime.Tensor, error) {
 	if embeds.Rows() > m.maxContext {
 		return nil, nil, fmt.Errorf("t5: %d input positions exceed the context of %d", embeds.Rows(), m.maxContext)
 	}
 	enc := m.encode(embeds)
 	s := &sequence{m: m, cross: m.crossKeys(enc), encLen: embeds.Rows(), spent: runtime.Spent{Backend: m.be}}
-	s.cache = runtime.NewKVCache(len(m.decoder), m.heads*m.headDim, 32)
+	runtime.Recycle(m.be, enc)
+	room := max(maxNew, 1) + 1 // the start token, then the new ones
+	s.cache = runtime.NewKVCache(m.be, len(m.decoder), m.heads*m.headDim, room)
+	s.biasHost = make([]float32, 0, m.heads*room)
+	s.tokens = make([]int, 0, room)
 	if err := s.Feed(m.cfg.DecoderStartTokenID); err != nil {
 		return nil, nil, err
 	}
 	var all *runtime.Tensor
 	if allLogits {
-		all = s.logits.Clone()
+		all = runtime.Clone(m.be, s.logits)
 	}
 	return s, all, nil
 }
 
 type sequence struct {
-	m      *Model
-	cross  crossKV
-	cache  *runtime.KVCache
-	tokens []int
-	logits *runtime.Tensor // [1, vocab]; goes back to the backend at the next Feed
-	encLen int
-	x      *runtime.Tensor // [1, d_model]: the fed token's embedding, overwritten by decode
-	bias   []float32       // the self-attention position biases, reused
-	spent  runtime.Spent
+	m         *Model
+	cross     crossKV
+	cache     *runtime.KVCache
+	tokens    []int
+	logits    *runtime.Tensor // [1, vocab]; goes back to the backend at the next Feed
+	encLen    int
+	x         *runtime.Tensor // [1, d_model]: the fed token's embedding, overwritten by decode
+	biasHost  []float32       // the self-attention position biases, made on the host
+	biasStore *runtime.Tensor // ... and on the backend, at their largest size so far
+	biasView  runtime.Tensor  // the step's [heads, tq, tk] view of biasStore
+	lastRow   runtime.Tensor  // the view of the last decoder row, reused
+	spent     runtime.Spent
 }
 
 // Logits are valid until the next Feed on this sequence, which reuses their memory.
-func (s *sequence) Logits() []float32 { return s.logits.Data }
-func (s *sequence) Len() int          { return s.encLen + len(s.tokens) }
+func (s *sequence) Logits() *runtime.Tensor  { return s.logits }
+func (s *sequence) Len() int                 { return s.encLen + len(s.tokens) }
+func (s *sequence) Backend() runtime.Backend { return s.m.be }
 
 func (s *sequence) Feed(token int) error {
 	m := s.m
@@ -325,17 +344,17 @@ func (s *sequence) Feed(token int) error {
 	s.tokens = append(s.tokens, token)
 	x := s.x
 	if m.noCache {
-		s.cache = runtime.NewKVCache(len(m.decoder), m.heads*m.headDim, len(s.tokens))
+		s.cache = runtime.NewKVCache(m.be, len(m.decoder), m.heads*m.headDim, len(s.tokens))
 		var err error
 		if x, err = m.Embed(s.tokens); err != nil {
 			return err
 		}
 	} else {
 		if x == nil {
-			s.x = runtime.NewTensor(1, m.cfg.DModel)
+			s.x = m.be.NewTensor(1, m.cfg.DModel)
 			x = s.x
 		}
-		m.shared.RowTo(token, x.Row(0))
+		m.be.Embed(m.shared, s.tokens[len(s.tokens)-1:], x)
 	}
 	logits := m.decode(x, s)
 	s.spent.Give(s.logits)
@@ -345,5 +364,6 @@ func (s *sequence) Feed(token int) error {
 
 func (s *sequence) Clone() runtime.Sequence {
 	return &sequence{m: s.m, cross: s.cross, cache: s.cache.Clone(), encLen: s.encLen,
-		tokens: append([]int(nil), s.tokens...), logits: s.logits.Clone(), spent: runtime.Spent{Backend: s.m.be}}
+		tokens: append(make([]int, 0, cap(s.tokens)), s.tokens...), logits: runtime.Clone(s.m.be, s.logits),
+		biasHost: make([]float32, 0, cap(s.biasHost)), spent: runtime.Spent{Backend: s.m.be}}
 }

@@ -7,13 +7,27 @@ import (
 	"github.com/edgevlm/edge/runtime/kernels"
 )
 
+// attnTask is one attention call as its work items see it.
+type attnTask struct {
+	q, k, v       []float32
+	ldq, ldk, ldv int
+	tq, tk        int
+	heads, d      int
+	blocks, qb    int
+	packed        bool // K and V packed per head (more than two queries)
+	scale         float32
+	causal        bool
+	offset        int
+	bias          []float32 // [heads, tq, tk] or nil
+}
+
 // Attention computes softmax(scale·q·kᵀ + bias + mask)·v per head.
 func (b *Backend) Attention(q, k, v *runtime.Tensor, p runtime.AttentionParams) *runtime.Tensor {
 	width := p.Heads * p.HeadDim
 	if q.Cols() != width || k.Cols() != width || v.Cols() != width || k.Rows() != v.Rows() {
 		panic(fmt.Sprintf("cpu: attention shapes q%v k%v v%v for %d heads of %d", q.Shape, k.Shape, v.Shape, p.Heads, p.HeadDim))
 	}
-	return b.attend(q.Data, width, k.Data, width, v.Data, width, q.Rows(), k.Rows(), p)
+	return b.attend(data(q), width, data(k), width, data(v), width, q.Rows(), k.Rows(), p)
 }
 
 // AttentionQKV is self-attention on a fused projection [T, 3·H·D]: q, k and v are read
@@ -23,7 +37,7 @@ func (b *Backend) AttentionQKV(qkv *runtime.Tensor, p runtime.AttentionParams) *
 	if qkv.Cols() != 3*width {
 		panic(fmt.Sprintf("cpu: fused attention on %v for %d heads of %d", qkv.Shape, p.Heads, p.HeadDim))
 	}
-	d, rows := qkv.Data, qkv.Rows()
+	d, rows := data(qkv), qkv.Rows()
 	return b.attend(d, 3*width, d[width:], 3*width, d[2*width:], 3*width, rows, rows, p)
 }
 
@@ -37,75 +51,90 @@ const queryBlock = 48
 // head are packed once per core that works on it (V straight from its rows).
 func (b *Backend) attend(q []float32, ldq int, k []float32, ldk int, v []float32, ldv int, tq, tk int, p runtime.AttentionParams) *runtime.Tensor {
 	h, d := p.Heads, p.HeadDim
-	width := h * d
-	out := b.tensor(tq, width)
+	out := b.tensor(tq, h*d)
 	if tq == 0 || tk == 0 {
-		clear(out.Data)
+		clear(data(out))
 		return out
 	}
-	blocks := (tq + queryBlock - 1) / queryBlock
-	qb := min(tq, queryBlock)
-	packed := tq > 2 // one or two queries (decoding) read K and V rows directly
-	b.parallel(h*blocks, 1, func(lo, hi int) {
-		ps := kernels.PackedSize(d, tk)
-		need := qb * tk
-		if packed {
-			need += 2 * ps
+	a := attnTask{q: q, k: k, v: v, ldq: ldq, ldk: ldk, ldv: ldv, tq: tq, tk: tk, heads: h, d: d,
+		blocks: (tq + queryBlock - 1) / queryBlock, qb: min(tq, queryBlock),
+		packed: tq > 2, // one or two queries (decoding) read K and V rows directly
+		scale:  p.Scale, causal: p.Causal, offset: p.QueryOffset}
+	if p.Bias != nil {
+		if p.Bias.Numel() != h*tq*tk {
+			panic(fmt.Sprintf("cpu: attention bias %v for %d heads × %d queries × %d keys", p.Bias.Shape, h, tq, tk))
 		}
-		buf := b.floats(need)
-		s := (*buf)[:qb*tk]
-		var pk, pv kernels.PackedB
-		packedHead := -1
-		for item := lo; item < hi; item++ {
-			head, blk := item/blocks, item%blocks
-			i0 := blk * qb
-			m := min(qb, tq-i0)
-			qh := q[i0*ldq+head*d:]
-			if packed && head != packedHead {
-				pk = kernels.PackBInto(tk, d, k[head*d:], ldk, (*buf)[qb*tk:qb*tk+ps])
-				pv = kernels.PackBT(d, tk, v[head*d:], ldv, (*buf)[qb*tk+ps:])
-				packedHead = head
-			}
-			if packed {
-				kernels.GemmPacked(m, qh, ldq, pk, s, tk, false)
-			} else {
-				kernels.GemmNT(m, tk, d, qh, ldq, k[head*d:], ldk, s, tk, false)
-			}
-			for r := range m {
-				row := s[r*tk : (r+1)*tk]
-				limit := tk
-				if p.Causal {
-					limit = min(tk, i0+r+p.QueryOffset+1)
-				}
-				live := row[:limit]
-				if p.Bias != nil {
-					if p.Scale != 1 {
-						kernels.Scale(p.Scale, live)
-					}
-					off := (head*tq + i0 + r) * tk
-					kernels.Axpy(1, p.Bias[off:off+limit], live)
-					kernels.Softmax(live, 1)
-				} else {
-					kernels.Softmax(live, p.Scale)
-				}
-				clear(row[limit:])
-			}
-			o := out.Data[i0*width+head*d:]
-			if !packed {
-				for r := range m {
-					orow := o[r*width : r*width+d]
-					clear(orow)
-					for j, pj := range s[r*tk : (r+1)*tk] {
-						if pj != 0 {
-							kernels.Axpy(pj, v[j*ldv+head*d:j*ldv+head*d+d], orow)
-						}
-					}
-				}
-				continue
-			}
-			kernels.GemmPacked(m, s[:m*tk], tk, pv, o, width, false)
-		}
-		b.release(buf)
-	})
+		a.bias = data(p.Bias)
+	}
+	t := task{b: b, out: data(out), attn: a}
+	b.parallel(h*a.blocks, 1, attendItems, &t)
 	return out
+}
+
+// attendItems runs work items [lo, hi) of an attention call: item = head·blocks + block.
+func attendItems(t *task, lo, hi int) {
+	b, a := t.b, &t.attn
+	d, tq, tk := a.d, a.tq, a.tk
+	width := a.heads * d
+	q, k, v := a.q, a.k, a.v
+	ps := kernels.PackedSize(d, tk)
+	qb := a.qb
+	need := qb * tk
+	if a.packed {
+		need += 2 * ps
+	}
+	buf := b.floats(need)
+	s := (*buf)[:qb*tk]
+	var pk, pv kernels.PackedB
+	packedHead := -1
+	for item := lo; item < hi; item++ {
+		head, blk := item/a.blocks, item%a.blocks
+		i0 := blk * qb
+		m := min(qb, tq-i0)
+		qh := q[i0*a.ldq+head*d:]
+		if a.packed && head != packedHead {
+			pk = kernels.PackBInto(tk, d, k[head*d:], a.ldk, (*buf)[qb*tk:qb*tk+ps])
+			pv = kernels.PackBT(d, tk, v[head*d:], a.ldv, (*buf)[qb*tk+ps:])
+			packedHead = head
+		}
+		if a.packed {
+			kernels.GemmPacked(m, qh, a.ldq, pk, s, tk, false)
+		} else {
+			kernels.GemmNT(m, tk, d, qh, a.ldq, k[head*d:], a.ldk, s, tk, false)
+		}
+		for r := range m {
+			row := s[r*tk : (r+1)*tk]
+			limit := tk
+			if a.causal {
+				limit = min(tk, i0+r+a.offset+1)
+			}
+			live := row[:limit]
+			if a.bias != nil {
+				if a.scale != 1 {
+					kernels.Scale(a.scale, live)
+				}
+				off := (head*tq + i0 + r) * tk
+				kernels.Axpy(1, a.bias[off:off+limit], live)
+				kernels.Softmax(live, 1)
+			} else {
+				kernels.Softmax(live, a.scale)
+			}
+			clear(row[limit:])
+		}
+		o := t.out[i0*width+head*d:]
+		if !a.packed {
+			for r := range m {
+				orow := o[r*width : r*width+d]
+				clear(orow)
+				for j, pj := range s[r*tk : (r+1)*tk] {
+					if pj != 0 {
+						kernels.Axpy(pj, v[j*a.ldv+head*d:j*a.ldv+head*d+d], orow)
+					}
+				}
+			}
+			continue
+		}
+		kernels.GemmPacked(m, s[:m*tk], tk, pv, o, width, false)
+	}
+	b.release(buf)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/edgevlm/edge/quant"
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/internal/tensorcore"
 )
 
 func randn(rng *rand.Rand, n int) []float32 {
@@ -42,16 +43,16 @@ func TestLinearAgainstReference(t *testing.T) {
 			for i := range want {
 				want[i] += bias[i%sh.out]
 			}
-			xt := runtime.FromData(x, sh.rows, sh.in)
+			xt := tensorcore.NewHost(x, sh.rows, sh.in)
 			got := be.Linear(xt, runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, F32: w}, Bias: bias})
-			require.Less(t, maxDiff(got.Data, want), 1e-4*math.Sqrt(float64(sh.in)), "f32 %+v", sh)
+			require.Less(t, maxDiff(data(got), want), 1e-4*math.Sqrt(float64(sh.in)), "f32 %+v", sh)
 
 			q, s := quant.QuantizeRows(w, sh.out, sh.in)
 			deq := quant.Dequantize(q, s, sh.in)
 			wantQ := make([]float32, sh.rows*sh.out)
 			gemmNTRef(sh.rows, sh.out, sh.in, x, deq, wantQ)
 			gotQ := be.Linear(xt, runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, I8: q, Scales: s}})
-			require.Less(t, maxDiff(gotQ.Data, wantQ), 1e-4*math.Sqrt(float64(sh.in)), "w8 %+v", sh)
+			require.Less(t, maxDiff(data(gotQ), wantQ), 1e-4*math.Sqrt(float64(sh.in)), "w8 %+v", sh)
 
 			// W8A8: the activations are rounded too, so compare with the float product
 			// within what 8-bit activations allow.
@@ -61,7 +62,7 @@ func TestLinearAgainstReference(t *testing.T) {
 				amax = math.Max(amax, math.Abs(float64(v)))
 			}
 			bound := amax / 127 * 3 * math.Sqrt(float64(sh.in)) // ~3σ of the rounding noise
-			require.Less(t, maxDiff(gotA.Data, wantQ), bound, "w8a8 %+v", sh)
+			require.Less(t, maxDiff(data(gotA), wantQ), bound, "w8a8 %+v", sh)
 		}
 	}
 }
@@ -76,12 +77,13 @@ func TestAttentionAgainstReference(t *testing.T) {
 		w := tc.heads * tc.d
 		q, k, v := randn(rng, tc.tq*w), randn(rng, tc.tk*w), randn(rng, tc.tk*w)
 		var bias []float32
+		p := runtime.AttentionParams{Heads: tc.heads, HeadDim: tc.d, Scale: 0.3, Causal: tc.causal, QueryOffset: tc.tk - tc.tq}
 		if tc.bias {
 			bias = randn(rng, tc.heads*tc.tq*tc.tk)
+			p.Bias = tensorcore.NewHost(bias, tc.heads, tc.tq, tc.tk)
 		}
 		offset := tc.tk - tc.tq
-		p := runtime.AttentionParams{Heads: tc.heads, HeadDim: tc.d, Scale: 0.3, Causal: tc.causal, QueryOffset: offset, Bias: bias}
-		got := be.Attention(runtime.FromData(q, tc.tq, w), runtime.FromData(k, tc.tk, w), runtime.FromData(v, tc.tk, w), p)
+		got := be.Attention(tensorcore.NewHost(q, tc.tq, w), tensorcore.NewHost(k, tc.tk, w), tensorcore.NewHost(v, tc.tk, w), p)
 		want := make([]float32, tc.tq*w)
 		for h := 0; h < tc.heads; h++ {
 			for i := 0; i < tc.tq; i++ {
@@ -115,6 +117,6 @@ func TestAttentionAgainstReference(t *testing.T) {
 				}
 			}
 		}
-		require.Less(t, maxDiff(got.Data, want), 1e-5, "%+v", tc)
+		require.Less(t, maxDiff(data(got), want), 1e-5, "%+v", tc)
 	}
 }

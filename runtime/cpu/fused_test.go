@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgevlm/edge/quant"
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/internal/tensorcore"
 )
 
 func actRef(v float64, act runtime.Activation) float64 {
@@ -39,7 +40,7 @@ func TestFusedLinear(t *testing.T) {
 			bias := randn(rng, sh.out)
 			q, s := quant.QuantizeRows(wf, sh.out, sh.in)
 			deq := quant.Dequantize(q, s, sh.in)
-			xt := runtime.FromData(x, sh.rows, sh.in)
+			xt := tensorcore.NewHost(x, sh.rows, sh.in)
 			for _, kind := range []string{"f32", "w8", "w8a8"} {
 				w := &runtime.Weight{Out: sh.out, In: sh.in, F32: wf}
 				ref := wf
@@ -64,14 +65,14 @@ func TestFusedLinear(t *testing.T) {
 				l := runtime.Linear{W: w, Bias: bias}
 				for _, act := range []runtime.Activation{runtime.ActIdentity, runtime.ActReLU, runtime.ActGELU, runtime.ActGELUTanh} {
 					got := be.LinearAct(xt, l, act)
-					for i, v := range got.Data {
+					for i, v := range data(got) {
 						require.InDelta(t, actRef(float64(want[i]+bias[i%sh.out]), act), float64(v), tol*1.2, "%s act %d %+v threads %d [%d]", kind, act, sh, threads, i)
 					}
 				}
 				base := randn(rng, sh.rows*sh.out)
-				dst := runtime.FromData(append([]float32(nil), base...), sh.rows, sh.out)
+				dst := tensorcore.NewHost(append([]float32(nil), base...), sh.rows, sh.out)
 				be.LinearAdd(xt, l, dst)
-				for i, v := range dst.Data {
+				for i, v := range data(dst) {
 					require.InDelta(t, float64(base[i]+want[i]+bias[i%sh.out]), float64(v), tol, "%s add %+v threads %d [%d]", kind, sh, threads, i)
 				}
 			}
@@ -86,22 +87,19 @@ func TestAttentionQKVMatchesSplit(t *testing.T) {
 	defer be.Close()
 	for _, tc := range []struct{ rows, heads, d int }{{1, 2, 8}, {2, 3, 16}, {5, 1, 32}, {60, 3, 64}, {197, 3, 64}} {
 		w := tc.heads * tc.d
-		qkv := runtime.FromData(randn(rng, tc.rows*3*w), tc.rows, 3*w)
+		qkv := tensorcore.NewHost(randn(rng, tc.rows*3*w), tc.rows, 3*w)
 		parts := make([]*runtime.Tensor, 3)
 		for p := range parts {
-			parts[p] = runtime.NewTensor(tc.rows, w)
+			parts[p] = tensorcore.NewHost(make([]float32, tc.rows*w), tc.rows, w)
 			for r := 0; r < tc.rows; r++ {
-				copy(parts[p].Row(r), qkv.Data[r*3*w+p*w:r*3*w+(p+1)*w])
+				copy(data(parts[p])[r*w:(r+1)*w], data(qkv)[r*3*w+p*w:r*3*w+(p+1)*w])
 			}
 		}
 		for _, causal := range []bool{false, true} {
 			p := runtime.AttentionParams{Heads: tc.heads, HeadDim: tc.d, Scale: 0.2, Causal: causal}
 			want := be.Attention(parts[0], parts[1], parts[2], p)
 			got := be.AttentionQKV(qkv, p)
-			require.Less(t, maxDiff(got.Data, want.Data), 1e-6, "%+v causal=%v", tc, causal)
-			// The generic helper gives the same through a backend without the fused op.
-			plain := runtime.AttentionQKV(struct{ runtime.Backend }{be}, qkv, p)
-			require.Less(t, maxDiff(plain.Data, want.Data), 1e-6)
+			require.Less(t, maxDiff(data(got), data(want)), 1e-6, "%+v causal=%v", tc, causal)
 		}
 	}
 }
@@ -113,7 +111,7 @@ func TestNormsAgainstReference(t *testing.T) {
 	for _, sh := range []struct{ rows, cols int }{{1, 5}, {3, 16}, {40, 192}, {7, 200}} {
 		x := randn(rng, sh.rows*sh.cols)
 		w, bias := randn(rng, sh.cols), randn(rng, sh.cols)
-		xt := runtime.FromData(x, sh.rows, sh.cols)
+		xt := tensorcore.NewHost(x, sh.rows, sh.cols)
 		ln := be.LayerNorm(xt, w, bias, 1e-5)
 		rms := be.RMSNorm(xt, w, 1e-6)
 		for r := 0; r < sh.rows; r++ {
@@ -130,8 +128,8 @@ func TestNormsAgainstReference(t *testing.T) {
 			inv := 1 / math.Sqrt(vr/float64(sh.cols)+1e-5)
 			invRMS := 1 / math.Sqrt(ms/float64(sh.cols)+1e-6)
 			for i, v := range row {
-				require.InDelta(t, (float64(v)-mean)*inv*float64(w[i])+float64(bias[i]), float64(ln.Data[r*sh.cols+i]), 1e-4)
-				require.InDelta(t, float64(v)*invRMS*float64(w[i]), float64(rms.Data[r*sh.cols+i]), 1e-4)
+				require.InDelta(t, (float64(v)-mean)*inv*float64(w[i])+float64(bias[i]), float64(data(ln)[r*sh.cols+i]), 1e-4)
+				require.InDelta(t, float64(v)*invRMS*float64(w[i]), float64(data(rms)[r*sh.cols+i]), 1e-4)
 			}
 		}
 	}
@@ -142,20 +140,21 @@ func TestNormsAgainstReference(t *testing.T) {
 func TestRecycle(t *testing.T) {
 	be := New(1)
 	defer be.Close()
-	x := runtime.FromData(make([]float32, 6*4), 6, 4)
+	x := tensorcore.NewHost(make([]float32, 6*4), 6, 4)
 	w := &runtime.Weight{Out: 3, In: 4, F32: make([]float32, 12)}
 	y := be.Linear(x, runtime.Linear{W: w})
-	data := &y.Data[0]
+	first := &data(y)[0]
 	be.Recycle(y)
-	require.Nil(t, y.Data)
+	require.Nil(t, tensorcore.Host(y))
+	require.Panics(t, func() { be.Host(y, nil) }, "a given-back tensor cannot be read")
 	z := be.Linear(x, runtime.Linear{W: w})
-	require.Same(t, data, &z.Data[0], "the recycled storage is reused")
-	for _, v := range z.Data {
+	require.Same(t, first, &data(z)[0], "the recycled storage is reused")
+	for _, v := range data(z) {
 		require.Zero(t, v)
 	}
-	be.Recycle(nil, runtime.NewTensor(0))
+	be.Recycle(nil, tensorcore.NewHost(nil, 0))
 	runtime.Recycle(struct{ runtime.Backend }{be}, z) // a backend without it: no effect
-	require.NotNil(t, z.Data)
+	require.NotNil(t, data(z))
 }
 
 // TestConcurrentOperations runs operations from several goroutines on one backend:
@@ -164,9 +163,9 @@ func TestConcurrentOperations(t *testing.T) {
 	be := New(2)
 	defer be.Close()
 	rng := rand.New(rand.NewPCG(13, 14))
-	x := runtime.FromData(randn(rng, 40*64), 40, 64)
+	x := tensorcore.NewHost(randn(rng, 40*64), 40, 64)
 	w := &runtime.Weight{Out: 96, In: 64, F32: randn(rng, 96*64)}
-	want := be.Linear(x, runtime.Linear{W: w}).Data
+	want := data(be.Linear(x, runtime.Linear{W: w}))
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -174,7 +173,7 @@ func TestConcurrentOperations(t *testing.T) {
 			defer wg.Done()
 			for range 50 {
 				got := be.Linear(x, runtime.Linear{W: w})
-				if maxDiff(got.Data, want) != 0 {
+				if maxDiff(data(got), want) != 0 {
 					t.Error("concurrent result differs")
 					return
 				}

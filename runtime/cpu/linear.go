@@ -10,7 +10,7 @@ import (
 // Linear returns x·Wᵀ + bias.
 func (b *Backend) Linear(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor {
 	out := b.linearOut(x, l)
-	b.linear(x, l, out.Data, false, runtime.ActIdentity)
+	b.linear(x, l, data(out), false, runtime.ActIdentity)
 	return out
 }
 
@@ -18,7 +18,7 @@ func (b *Backend) Linear(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor {
 // computed each block while it is in cache.
 func (b *Backend) LinearAct(x *runtime.Tensor, l runtime.Linear, act runtime.Activation) *runtime.Tensor {
 	out := b.linearOut(x, l)
-	b.linear(x, l, out.Data, false, act)
+	b.linear(x, l, data(out), false, act)
 	return out
 }
 
@@ -27,7 +27,7 @@ func (b *Backend) LinearAdd(x *runtime.Tensor, l runtime.Linear, dst *runtime.Te
 	if x.Cols() != l.W.In || dst.Cols() != l.W.Out || dst.Rows() != x.Rows() {
 		panic(fmt.Sprintf("cpu: linear-add of %v through [%d,%d] into %v", x.Shape, l.W.Out, l.W.In, dst.Shape))
 	}
-	b.linear(x, l, dst.Data, true, runtime.ActIdentity)
+	b.linear(x, l, data(dst), true, runtime.ActIdentity)
 }
 
 func (b *Backend) linearOut(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor {
@@ -50,11 +50,11 @@ func (b *Backend) linear(x *runtime.Tensor, l runtime.Linear, out []float32, acc
 	}
 	switch {
 	case w.Quantized() && w.ActInt8:
-		b.linearW8A8(x.Data, rows, w, l.Bias, out, acc, act)
+		b.linearW8A8(data(x), rows, w, l.Bias, out, acc, act)
 	case w.Quantized():
-		b.linearW8(x.Data, rows, w, l.Bias, out, acc, act)
+		b.linearW8(data(x), rows, w, l.Bias, out, acc, act)
 	default:
-		b.linearF32(x.Data, rows, w, l.Bias, out, acc, act)
+		b.linearF32(data(x), rows, w, l.Bias, out, acc, act)
 	}
 }
 
@@ -102,35 +102,44 @@ func epilogue(out []float32, n, rows, lo, hi int, bias []float32, act runtime.Ac
 
 func (b *Backend) linearF32(x []float32, rows int, w *runtime.Weight, bias, out []float32, acc bool, act runtime.Activation) {
 	n, k := w.Out, w.In
+	t := task{x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
 	if rows < manyRows {
 		// Few rows (decoding): stream each weight row once.
-		b.parallelAligned(n, 16, 4, func(lo, hi int) {
-			kernels.GemmNT(rows, hi-lo, k, x, k, w.F32[lo*k:], k, out[lo:], n, acc)
-			epilogue(out, n, rows, lo, hi, bias, act)
-		})
+		b.parallelAligned(n, 16, 4, gemmColumns, &t)
 		return
 	}
 	if p := b.prepared(w); p != nil && p.f32 != nil {
-		pb := *p.f32
-		nr := pb.NR()
+		t.pb = *p.f32
+		nr := t.pb.NR()
 		if (n+nr-1)/nr >= b.threads {
-			b.parallelAligned(n, nr, nr, func(lo, hi int) {
-				kernels.GemmPacked(rows, x, k, pb.Cols(lo, hi), out[lo:], n, acc)
-				epilogue(out, n, rows, lo, hi, bias, act)
-			})
+			b.parallelAligned(n, nr, nr, packedColumns, &t)
 			return
 		}
-		b.parallel(rows, 12, func(lo, hi int) {
-			kernels.GemmPacked(hi-lo, x[lo*k:], k, pb, out[lo*n:], n, acc)
-			epilogue(out[lo*n:], n, hi-lo, 0, n, bias, act)
-		})
+		b.parallel(rows, 12, packedRows, &t)
 		return
 	}
 	// A large weight: every core packs its own columns as it goes.
-	b.parallelAligned(n, 32, 32, func(lo, hi int) {
-		kernels.GemmNT(rows, hi-lo, k, x, k, w.F32[lo*k:], k, out[lo:], n, acc)
-		epilogue(out, n, rows, lo, hi, bias, act)
-	})
+	b.parallelAligned(n, 32, 32, gemmColumns, &t)
+}
+
+// gemmColumns computes output columns [lo, hi) from the weight's rows.
+func gemmColumns(t *task, lo, hi int) {
+	n, k := t.n, t.k
+	kernels.GemmNT(t.rows, hi-lo, k, t.x, k, t.w.F32[lo*k:], k, t.out[lo:], n, t.acc)
+	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
+}
+
+// packedColumns computes output columns [lo, hi) from the packed weight.
+func packedColumns(t *task, lo, hi int) {
+	kernels.GemmPacked(t.rows, t.x, t.k, t.pb.Cols(lo, hi), t.out[lo:], t.n, t.acc)
+	epilogue(t.out, t.n, t.rows, lo, hi, t.bias, t.act)
+}
+
+// packedRows computes output rows [lo, hi) from the packed weight.
+func packedRows(t *task, lo, hi int) {
+	n, k := t.n, t.k
+	kernels.GemmPacked(hi-lo, t.x[lo*k:], k, t.pb, t.out[lo*n:], n, t.acc)
+	epilogue(t.out[lo*n:], n, hi-lo, 0, n, t.bias, t.act)
 }
 
 // dequantBlock is how many weight rows linearW8 turns into floats at a time: about
@@ -142,98 +151,113 @@ func dequantBlock(k int) int { return max(32, (1<<17)/max(k, 1)/32*32) }
 // of weight rows into floats once and multiply it with every row.
 func (b *Backend) linearW8(x []float32, rows int, w *runtime.Weight, bias, out []float32, acc bool, act runtime.Activation) {
 	n, k := w.Out, w.In
+	t := task{b: b, x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
 	if rows <= 2 {
-		b.parallelAligned(n, 16, 4, func(lo, hi int) {
-			var tmp *[]float32
-			if acc {
-				tmp = b.floats(hi - lo)
-			}
-			for r := range rows {
-				y := out[r*n+lo : r*n+hi]
-				if acc {
-					y = *tmp
-				}
-				kernels.GemvI8F32(hi-lo, k, w.I8[lo*k:], k, w.Scales[lo:hi], x[r*k:(r+1)*k], y)
-				if acc {
-					kernels.Axpy(1, y, out[r*n+lo:r*n+hi])
-				}
-			}
-			if tmp != nil {
-				b.release(tmp)
-			}
-			epilogue(out, n, rows, lo, hi, bias, act)
-		})
+		b.parallelAligned(n, 16, 4, gemvW8Columns, &t)
 		return
 	}
-	nb := dequantBlock(k)
-	b.parallelAligned(n, 32, 32, func(lo, hi int) {
-		buf := b.floats(min(nb, hi-lo) * k)
-		for j0 := lo; j0 < hi; j0 += nb {
-			j1 := min(j0+nb, hi)
-			f := (*buf)[:(j1-j0)*k]
-			for j := j0; j < j1; j++ {
-				kernels.Dequantize(w.I8[j*k:(j+1)*k], w.Scales[j], f[(j-j0)*k:])
-			}
-			kernels.GemmNT(rows, j1-j0, k, x, k, f, k, out[j0:], n, acc)
+	t.nb = dequantBlock(k)
+	b.parallelAligned(n, 32, 32, dequantColumns, &t)
+}
+
+// gemvW8Columns computes output columns [lo, hi) for one or two rows from int8 weights.
+func gemvW8Columns(t *task, lo, hi int) {
+	n, k := t.n, t.k
+	var tmp *[]float32
+	if t.acc {
+		tmp = t.b.floats(hi - lo)
+	}
+	for r := range t.rows {
+		y := t.out[r*n+lo : r*n+hi]
+		if t.acc {
+			y = *tmp
 		}
-		b.release(buf)
-		epilogue(out, n, rows, lo, hi, bias, act)
-	})
+		kernels.GemvI8F32(hi-lo, k, t.w.I8[lo*k:], k, t.w.Scales[lo:hi], t.x[r*k:(r+1)*k], y)
+		if t.acc {
+			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
+		}
+	}
+	if tmp != nil {
+		t.b.release(tmp)
+	}
+	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
+}
+
+// dequantColumns computes output columns [lo, hi) by dequantising blocks of weight rows.
+func dequantColumns(t *task, lo, hi int) {
+	n, k, w := t.n, t.k, t.w
+	buf := t.b.floats(min(t.nb, hi-lo) * k)
+	for j0 := lo; j0 < hi; j0 += t.nb {
+		j1 := min(j0+t.nb, hi)
+		f := (*buf)[:(j1-j0)*k]
+		for j := j0; j < j1; j++ {
+			kernels.Dequantize(w.I8[j*k:(j+1)*k], w.Scales[j], f[(j-j0)*k:])
+		}
+		kernels.GemmNT(t.rows, j1-j0, k, t.x, k, f, k, t.out[j0:], n, t.acc)
+	}
+	t.b.release(buf)
+	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
 }
 
 // linearW8A8 quantizes each activation row symmetrically, multiplies in int8 with
 // int32 accumulation, and scales the result by both scales.
 func (b *Backend) linearW8A8(x []float32, rows int, w *runtime.Weight, bias, out []float32, acc bool, act runtime.Activation) {
 	n, k := w.Out, w.In
+	t := task{b: b, x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
 	// Small activations are quantized by every chunk for itself (cheaper than a
 	// second synchronisation); large ones once, in parallel.
-	shared := rows*k > 1<<16
-	var qx []int8
-	var sx []float32
-	if shared {
+	t.shared = rows*k > 1<<16
+	if t.shared {
 		qp, sp := b.int8s(rows*k), b.floats(rows)
-		defer b.scratchQ.Put(qp)
+		defer b.scratchQ.put(qp)
 		defer b.release(sp)
-		qx, sx = *qp, *sp
-		b.parallel(rows, 8, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				sx[r] = kernels.QuantizeRowSymmetric(x[r*k:(r+1)*k], qx[r*k:(r+1)*k])
-			}
-		})
+		t.qx, t.sx = *qp, *sp
+		b.parallel(rows, 8, quantizeRows, &t)
 	}
-	var pq *kernels.PackedBI8
 	align := 16
 	if rows >= 4 {
 		if p := b.prepared(w); p != nil && p.i8 != nil {
-			pq = p.i8
-			align = max(pq.NR(), 1)
+			t.pq = p.i8
+			align = max(t.pq.NR(), 1)
 		} else {
 			align = 32
 		}
 	}
-	b.parallelAligned(n, max(align, 16), align, func(lo, hi int) {
-		q, s := qx, sx
-		if !shared {
-			qp, sp := b.int8s(rows*k), b.floats(rows)
-			defer b.scratchQ.Put(qp)
-			defer b.release(sp)
-			q, s = *qp, *sp
-			for r := range rows {
-				s[r] = kernels.QuantizeRowSymmetric(x[r*k:(r+1)*k], q[r*k:(r+1)*k])
-			}
-		}
-		cols := hi - lo
-		ap := b.int32s(rows * cols)
-		defer b.scratchI.Put(ap)
-		accI := *ap
-		if pq != nil {
-			kernels.GemmI8Packed(rows, q, k, pq.Cols(lo, hi), accI, cols)
-		} else {
-			kernels.GemmI8NT(rows, cols, k, q, k, w.I8[lo*k:], k, accI, cols)
-		}
+	b.parallelAligned(n, max(align, 16), align, w8a8Columns, &t)
+}
+
+// quantizeRows quantizes activation rows [lo, hi) into the task's shared buffers.
+func quantizeRows(t *task, lo, hi int) {
+	k := t.k
+	for r := lo; r < hi; r++ {
+		t.sx[r] = kernels.QuantizeRowSymmetric(t.x[r*k:(r+1)*k], t.qx[r*k:(r+1)*k])
+	}
+}
+
+// w8a8Columns computes output columns [lo, hi) in int8.
+func w8a8Columns(t *task, lo, hi int) {
+	b, n, k, rows, w := t.b, t.n, t.k, t.rows, t.w
+	q, s := t.qx, t.sx
+	if !t.shared {
+		qp, sp := b.int8s(rows*k), b.floats(rows)
+		defer b.scratchQ.put(qp)
+		defer b.release(sp)
+		q, s = *qp, *sp
 		for r := range rows {
-			kernels.DequantizeI32(accI[r*cols:(r+1)*cols], s[r], w.Scales[lo:hi], out[r*n+lo:r*n+hi], acc)
+			s[r] = kernels.QuantizeRowSymmetric(t.x[r*k:(r+1)*k], q[r*k:(r+1)*k])
 		}
-		epilogue(out, n, rows, lo, hi, bias, act)
-	})
+	}
+	cols := hi - lo
+	ap := b.int32s(rows * cols)
+	defer b.scratchI.put(ap)
+	accI := *ap
+	if t.pq != nil {
+		kernels.GemmI8Packed(rows, q, k, t.pq.Cols(lo, hi), accI, cols)
+	} else {
+		kernels.GemmI8NT(rows, cols, k, q, k, w.I8[lo*k:], k, accI, cols)
+	}
+	for r := range rows {
+		kernels.DequantizeI32(accI[r*cols:(r+1)*cols], s[r], w.Scales[lo:hi], t.out[r*n+lo:r*n+hi], t.acc)
+	}
+	epilogue(t.out, n, rows, lo, hi, t.bias, t.act)
 }

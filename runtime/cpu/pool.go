@@ -22,8 +22,10 @@ type pool struct {
 	mu      sync.Mutex // one operation at a time; others run their chunks inline
 	once    sync.Once
 	workers []*worker
-	current atomic.Pointer[job] // nil between operations, so that no closure outlives its call
-	seq     uint64              // the last job's number (under mu)
+	job     job           // the one job, reused by every operation (under mu)
+	current atomic.Uint64 // the number of the job workers should take part in
+	seq     uint64        // the last job's number (under mu)
+	inline  sync.Pool     // *task copies for operations run inline
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	count   int
@@ -32,24 +34,45 @@ type pool struct {
 // spinFor is how long an idle worker watches for work before it parks.
 const spinFor = 300 * time.Microsecond
 
-// job is one operation's chunks: [bounds[i], bounds[i+1]) for i < len(bounds)-1.
+// maxChunks bounds the chunks of one operation (the job keeps their bounds inline).
+const maxChunks = 64
+
+// taskFunc runs chunk [lo, hi) of an operation described by t. The operations pass
+// functions that capture nothing, and their arguments in a task copied into the job:
+// a closure handed to other goroutines would be allocated on every call, and a
+// decode step makes hundreds of calls.
+type taskFunc func(t *task, lo, hi int)
+
+// job is one operation's chunks: [bounds[i], bounds[i+1]) for i < chunks.
+//
+// state packs the job's number (high 32 bits), its chunk count (16 bits) and the next
+// chunk to claim (low 16 bits). A worker claims a chunk by a compare-and-swap of the
+// whole word, so a worker that is late for a finished job (its number is gone) can
+// never claim a chunk of the next one through a stale view; and fn, bounds and task
+// are written before state publishes them and read only after a claim.
 type job struct {
-	seq     uint64
-	fn      func(lo, hi int)
-	bounds  []int
-	next    atomic.Int32 // the next chunk to claim
+	state   atomic.Uint64
 	pending atomic.Int32 // chunks not finished
+	fn      taskFunc
+	task    task
+	bounds  [maxChunks + 1]int
 }
 
-// drain runs chunks of j until none is left to claim.
-func (j *job) drain() {
-	chunks := int32(len(j.bounds) - 1)
+// drain runs chunks of job number seq until none is left to claim.
+func (j *job) drain(seq uint64) {
 	for {
-		i := j.next.Add(1) - 1
-		if i >= chunks {
+		v := j.state.Load()
+		if v>>32 != seq&0xffffffff {
 			return
 		}
-		j.fn(j.bounds[i], j.bounds[i+1])
+		chunks, next := (v>>16)&0xffff, v&0xffff
+		if next >= chunks {
+			return
+		}
+		if !j.state.CompareAndSwap(v, v+1) {
+			continue
+		}
+		j.fn(&j.task, j.bounds[next], j.bounds[next+1])
 		j.pending.Add(-1)
 	}
 }
@@ -80,26 +103,26 @@ func (p *pool) work(w *worker) {
 	pinThread(w.index)
 	var last uint64
 	for {
-		j := p.await(w, last)
-		if j == nil {
+		seq, ok := p.await(w, last)
+		if !ok {
 			return
 		}
-		last = j.seq
-		j.drain()
+		last = seq
+		p.job.drain(seq)
 	}
 }
 
-// await returns the current job once it is a newer one than last, or nil when the
-// pool stops. It spins without giving up its processor (a Go yield puts the goroutine
+// await returns the current job's number once it is a newer one than last, or false
+// when the pool stops. It spins without giving up its processor (a Go yield puts the goroutine
 // on the global run queue, where it can end up sharing the dispatcher's processor),
 // giving up its thread's CPU now and then (yieldThread) in case it shares it, and
 // rarely its processor, so that a pool wider than GOMAXPROCS cannot starve the
 // dispatcher.
-func (p *pool) await(w *worker, last uint64) *job {
+func (p *pool) await(w *worker, last uint64) (uint64, bool) {
 	deadline := time.Now().Add(spinFor)
 	for spins := 1; ; spins++ {
-		if j := p.current.Load(); j != nil && j.seq != last {
-			return j
+		if s := p.current.Load(); s != last {
+			return s, true
 		}
 		if spins%256 != 0 {
 			continue
@@ -114,16 +137,16 @@ func (p *pool) await(w *worker, last uint64) *job {
 		// Park. The dispatcher clears parked and sends a wake-up; if a job came in
 		// between, take back the flag or, when the dispatcher took it, its wake-up.
 		w.parked.Store(true)
-		if j := p.current.Load(); j != nil && j.seq != last {
+		if s := p.current.Load(); s != last {
 			if !w.parked.CompareAndSwap(true, false) {
 				<-w.wake
 			}
-			return j
+			return s, true
 		}
 		select {
 		case <-w.wake:
 		case <-p.stop:
-			return nil
+			return 0, false
 		}
 		deadline = time.Now().Add(spinFor)
 	}
@@ -142,29 +165,49 @@ func (p *pool) close() {
 	p.wg.Wait()
 }
 
-// run calls fn on the chunks [bounds[i], bounds[i+1]) on the calling goroutine and
-// the workers, and returns when all are done. While another goroutine's operation
-// holds the workers, the chunks run inline.
-func (p *pool) run(fn func(lo, hi int), bounds []int) {
+// run calls fn on t for the chunks [bounds[i], bounds[i+1]) on the calling goroutine
+// and the workers, and returns when all are done. t is copied, not kept. While another
+// goroutine's operation holds the workers, the chunks run inline.
+func (p *pool) run(fn taskFunc, t *task, bounds []int) {
 	chunks := len(bounds) - 1
-	if chunks <= 1 || !p.mu.TryLock() {
-		for c := range chunks {
-			fn(bounds[c], bounds[c+1])
+	if chunks > maxChunks || !p.mu.TryLock() {
+		// Another goroutine's operation holds the workers: run inline on a copy of t
+		// from the inline pool (this path may allocate).
+		c, _ := p.inline.Get().(*task)
+		if c == nil {
+			c = new(task)
 		}
+		*c = *t
+		for i := range chunks {
+			fn(c, bounds[i], bounds[i+1])
+		}
+		*c = task{} // keep no slices alive from the pool
+		p.inline.Put(c)
+		return
+	}
+	j := &p.job
+	if chunks <= 1 {
+		// One chunk: no workers, but the job's own task, so t stays on its caller's stack.
+		j.task = *t
+		fn(&j.task, bounds[0], bounds[chunks])
+		j.task = task{}
+		p.mu.Unlock()
 		return
 	}
 	defer p.mu.Unlock()
 	p.start()
 	p.seq++
-	j := &job{seq: p.seq, fn: fn, bounds: bounds}
+	j.fn, j.task = fn, *t
+	copy(j.bounds[:], bounds)
 	j.pending.Store(int32(chunks))
-	p.current.Store(j)
+	j.state.Store((p.seq&0xffffffff)<<32 | uint64(chunks)<<16)
+	p.current.Store(p.seq)
 	for _, w := range p.workers {
 		if w.parked.CompareAndSwap(true, false) {
 			w.wake <- struct{}{}
 		}
 	}
-	j.drain()
+	j.drain(p.seq)
 	// Only chunks a worker has started are left: they finish without us.
 	for spins := 1; j.pending.Load() > 0; spins++ {
 		if spins%256 == 0 {
@@ -174,5 +217,5 @@ func (p *pool) run(fn func(lo, hi int), bounds []int) {
 			goruntime.Gosched()
 		}
 	}
-	p.current.Store(nil)
+	j.task = task{} // keep no slices alive between operations
 }

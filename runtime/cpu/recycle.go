@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/internal/tensorcore"
 )
 
 // recycler keeps the tensors the model code has given back, by length, for the next
@@ -17,7 +18,7 @@ type recycler struct {
 	bytes int
 }
 
-// spare is a given-back tensor: its header (Data cleared) and its storage.
+// spare is a given-back tensor: its header (storage detached) and its storage.
 type spare struct {
 	t    *runtime.Tensor
 	data []float32
@@ -37,15 +38,19 @@ func (b *Backend) Recycle(ts ...*runtime.Tensor) {
 		r.free = map[int][]spare{}
 	}
 	for _, t := range ts {
-		if t == nil || len(t.Data) == 0 {
+		if t == nil {
 			continue
 		}
-		if r.bytes+4*len(t.Data) > recycleLimit {
+		d := tensorcore.Host(t)
+		if len(d) == 0 {
+			continue
+		}
+		if r.bytes+4*len(d) > recycleLimit {
 			return
 		}
-		r.free[len(t.Data)] = append(r.free[len(t.Data)], spare{t, t.Data})
-		r.bytes += 4 * len(t.Data)
-		t.Data = nil // a use after Recycle fails loudly until the header is handed out again
+		r.free[len(d)] = append(r.free[len(d)], spare{t, d})
+		r.bytes += 4 * len(d)
+		tensorcore.Clear(t) // a use after Recycle fails loudly until the header is handed out again
 	}
 }
 
@@ -65,9 +70,9 @@ func (b *Backend) tensor(shape ...int) *runtime.Tensor {
 		r.bytes -= 4 * n
 		r.mu.Unlock()
 		s.t.Shape = append(s.t.Shape[:0], shape...)
-		s.t.Data = s.data
+		tensorcore.SetHost(s.t, s.data)
 		return s.t
 	}
 	r.mu.Unlock()
-	return runtime.NewTensor(shape...)
+	return tensorcore.NewHost(make([]float32, n), shape...)
 }

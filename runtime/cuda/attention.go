@@ -11,7 +11,8 @@ import (
 // batched-GEMM path, which uses tensor cores.
 const decodeMaxQueries = 4
 
-// Attention returns softmax(Scale·q·kᵀ + Bias + mask)·v as [Tq, H·D].
+// Attention returns softmax(Scale·q·kᵀ + Bias + mask)·v as [Tq, H·D]. k and v may be
+// views of a KV cache: they are read where they lie.
 func (b *Backend) Attention(q, k, v *runtime.Tensor, p runtime.AttentionParams) *runtime.Tensor {
 	h, d := p.Heads, p.HeadDim
 	width := h * d
@@ -19,33 +20,55 @@ func (b *Backend) Attention(q, k, v *runtime.Tensor, p runtime.AttentionParams) 
 		panic(fmt.Sprintf("cuda: attention shapes q%v k%v v%v for %d heads of %d", q.Shape, k.Shape, v.Shape, h, d))
 	}
 	tq, tk := q.Rows(), k.Rows()
-	if p.Bias != nil && len(p.Bias) != h*tq*tk {
-		panic(fmt.Sprintf("cuda: attention bias of %d values for %d heads × %d queries × %d keys", len(p.Bias), h, tq, tk))
-	}
-	out := runtime.NewTensor(tq, width)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.newTensor(tq, width)
 	if tq == 0 || tk == 0 {
 		return out
 	}
+	a := attnArgs{q: ptr(q), k: ptr(k), v: ptr(v), out: ptr(out),
+		tq: int32(tq), tk: int32(tk), heads: int32(h), headDim: int32(d), scale: p.Scale, allowT: b.tf32()}
+	b.attendWith(&a, p, tq, tk)
+	return out
+}
+
+// AttentionQKV runs attention on q, k and v side by side in qkv [T, 3·H·D], reading them
+// in place through their leading dimension.
+func (b *Backend) AttentionQKV(qkv *runtime.Tensor, p runtime.AttentionParams) *runtime.Tensor {
+	h, d := p.Heads, p.HeadDim
+	width := h * d
+	if qkv.Cols() != 3*width {
+		panic(fmt.Sprintf("cuda: fused attention input %v for %d heads of %d", qkv.Shape, h, d))
+	}
+	t := qkv.Rows()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.mustBeOpen()
-	a := attnArgs{
-		q: b.upload(slotA, q.Data), k: b.upload(slotB, k.Data), v: b.upload(slotC, v.Data),
-		out: b.slot(slotOut, 4*uint64(len(out.Data))),
-		tq:  int32(tq), tk: int32(tk), heads: int32(h), headDim: int32(d), scale: p.Scale,
-		allowT: b.tf32(),
+	out := b.newTensor(t, width)
+	if t == 0 {
+		return out
 	}
+	base := ptr(qkv)
+	a := attnArgs{q: base, k: base + uintptr(4*width), v: base + uintptr(8*width), out: ptr(out),
+		tq: int32(t), tk: int32(t), heads: int32(h), headDim: int32(d),
+		scale: p.Scale, allowT: b.tf32(), ldQ: int32(3 * width), ldKV: int32(3 * width)}
+	b.attendWith(&a, p, t, t)
+	return out
+}
+
+// attendWith adds the bias and mask of p to a and runs it; the caller holds the lock.
+func (b *Backend) attendWith(a *attnArgs, p runtime.AttentionParams, tq, tk int) {
 	if p.Bias != nil {
-		a.bias = b.upload(slotD, p.Bias)
+		if p.Bias.Numel() != p.Heads*tq*tk {
+			panic(fmt.Sprintf("cuda: attention bias %v for %d heads × %d queries × %d keys", p.Bias.Shape, p.Heads, tq, tk))
+		}
+		a.bias = ptr(p.Bias)
 	}
 	if p.Causal {
 		a.causal, a.queryOffset = 1, int32(p.QueryOffset)
 	}
-	if err := b.attend(&a); err != nil {
+	if err := b.attend(a); err != nil {
 		panic(err)
 	}
-	b.download(out.Data, a.out)
-	return out
 }
 
 // attend runs the fused kernel for few queries and the GEMM path otherwise, or when the

@@ -76,6 +76,12 @@ type Backend struct {
 	params   map[paramKey]*deviceParam
 	resident int64 // bytes of weights and parameters on the device
 	slots    [numSlots]deviceBuffer
+
+	free      map[uint64][]spareBuf // given-back tensors by buffer size
+	freeBytes uint64
+	consts    map[constKey][]float32 // Scale's constant vectors
+	ids       []int32                // Embed's token ids, reused
+	argmaxOut int32                  // Argmax's result, written by the library
 }
 
 // Open loads libPath ("" searches LibCandidates()) and starts a backend on device 0 in
@@ -113,7 +119,8 @@ func New(cfg Config) (*Backend, error) {
 		return nil, &Error{Op: "edge_ctx_create", Status: st, Msg: cString(msg)}
 	}
 	return &Backend{lib: l, ctx: ctx, cfg: cfg, info: info,
-		weights: map[*runtime.Weight]*deviceWeight{}, params: map[paramKey]*deviceParam{}}, nil
+		weights: map[*runtime.Weight]*deviceWeight{}, params: map[paramKey]*deviceParam{},
+		free: map[uint64][]spareBuf{}, consts: map[constKey][]float32{}}, nil
 }
 
 func (l *lib) queryDevice(dev int) (DeviceInfo, error) {
@@ -200,7 +207,12 @@ func (b *Backend) Close() error {
 	for i := range b.slots {
 		keep(b.call("edge_free", b.lib.free(b.ctx, b.slots[i].ptr)))
 	}
-	b.weights, b.params = nil, nil
+	for _, list := range b.free {
+		for _, s := range list {
+			keep(b.call("edge_free", b.lib.free(b.ctx, s.buf.ptr)))
+		}
+	}
+	b.weights, b.params, b.free = nil, nil, nil
 	b.lib.ctxDestroy(b.ctx)
 	b.ctx = 0
 	return first
@@ -250,3 +262,5 @@ func recoverError(err *error) {
 }
 
 var _ runtime.Backend = (*Backend)(nil)
+var _ runtime.FusedLinear = (*Backend)(nil)
+var _ runtime.Recycler = (*Backend)(nil)

@@ -1,14 +1,12 @@
 package cuda
 
 import (
-	"fmt"
 	"unsafe"
-
-	"github.com/edgevlm/edge/runtime"
 )
 
-// Activation slots: device buffers reused by every op (calls are serialised), grown on
-// demand, so steady-state decoding does not allocate on the device.
+// Scratch slots: device buffers reused by every op (calls are serialised), grown on
+// demand, for what an op needs only while it runs (LinearAdd's product) and for the
+// tests that drive the library's entry points directly.
 const (
 	slotA   = iota // first input (x, q)
 	slotB          // second input (y, k)
@@ -72,12 +70,6 @@ func (b *Backend) uploadTo(p uintptr, src unsafe.Pointer, bytes uint64) error {
 		return nil
 	}
 	return b.call("edge_memcpy_h2d", b.lib.h2d(b.ctx, p, src, bytes))
-}
-
-func sameShape(op string, x, y *runtime.Tensor) {
-	if len(x.Data) != len(y.Data) {
-		panic(fmt.Sprintf("cuda: %s on shapes %v and %v", op, x.Shape, y.Shape))
-	}
 }
 
 // ptrOf is the address of a non-empty slice's first element, for the C side.

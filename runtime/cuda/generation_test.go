@@ -113,8 +113,8 @@ func TestEmbeddingAgainstRowTo(t *testing.T) {
 	for _, p := range precisions {
 		be := openOrSkip(t, p)
 		for _, w := range []*runtime.Weight{{Out: vocab, In: dim, F32: table}, {Out: vocab, In: dim, I8: q, Scales: s}} {
-			got, err := be.Embedding(w, ids)
-			require.NoError(t, err)
+			got := be.NewTensor(len(ids), dim)
+			be.Embed(w, ids, got)
 			want := make([]float32, len(ids)*dim)
 			for i, id := range ids {
 				w.RowTo(id, want[i*dim:(i+1)*dim])
@@ -123,9 +123,8 @@ func TestEmbeddingAgainstRowTo(t *testing.T) {
 			if p == FP16 && !w.Quantized() {
 				bound = 2e-3 // stored in fp16: 11-bit mantissa of values up to ~4
 			}
-			require.LessOrEqual(t, maxDiff(got.Data, want), bound, "%s quantized=%v", p, w.Quantized())
-			_, err = be.Embedding(w, []int{3, vocab})
-			require.ErrorContains(t, err, "outside the vocabulary")
+			require.LessOrEqual(t, maxDiff(be.Host(got, nil), want), bound, "%s quantized=%v", p, w.Quantized())
+			require.Panics(t, func() { be.Embed(w, []int{3, vocab}, be.NewTensor(2, dim)) }, "an id outside the table")
 		}
 	}
 }
@@ -141,8 +140,7 @@ func TestArgmaxAgainstHost(t *testing.T) {
 	for i := 2 * cols; i < 3*cols; i++ {
 		x[i] = -1
 	}
-	got, err := be.Argmax(runtime.FromData(x, rows, cols))
-	require.NoError(t, err)
+	all := be.FromHost(x, rows, cols)
 	for r := 0; r < rows; r++ {
 		best := 0
 		for i, v := range x[r*cols : (r+1)*cols] {
@@ -150,45 +148,41 @@ func TestArgmaxAgainstHost(t *testing.T) {
 				best = i
 			}
 		}
-		require.Equal(t, best, got[r], "row %d", r)
+		require.Equal(t, best, be.Argmax(all.RowsView(0, r+1, nil)), "row %d (the last of the view)", r)
 	}
-	require.Equal(t, 100, got[1])
-	require.Equal(t, 0, got[2])
 }
 
-// TestKVCacheOnDevice appends in pieces and attends over the device cache, against the
-// CPU's attention over the same rows.
+// TestKVCacheOnDevice appends in pieces (growing past the first capacity) and attends
+// over the cache's device views, against the CPU's attention over the same rows.
 func TestKVCacheOnDevice(t *testing.T) {
 	be := openOrSkip(t, FP32)
 	ref := cpu.New(2)
 	rng := rand.New(rand.NewPCG(10, 10))
 	heads, d := 4, 16
 	width := heads * d
-	c, err := be.NewKVCache(2, width, 20)
-	require.NoError(t, err)
-	defer func() { require.NoError(t, c.Close()) }()
+	c := runtime.NewKVCache(be, 2, width, 8)
 	var allK, allV []float32
+	var keys, values *runtime.Tensor
 	for _, n := range []int{7, 1, 1, 3} {
 		k, v := randn(rng, n*width, 1), randn(rng, n*width, 1)
-		require.NoError(t, c.Append(1, runtime.FromData(k, n, width), runtime.FromData(v, n, width)))
+		keys, values = c.Append(1, be.FromHost(k, n, width), be.FromHost(v, n, width))
 		allK, allV = append(allK, k...), append(allV, v...)
 	}
-	require.Equal(t, 12, c.Len(1))
-	require.Equal(t, 0, c.Len(0))
-	keys, values, err := c.Rows(1)
-	require.NoError(t, err)
-	require.Equal(t, allK, keys.Data)
-	require.Equal(t, allV, values.Data)
+	require.Equal(t, []int{12, width}, keys.Shape)
+	require.Equal(t, allK, be.Host(keys, nil))
+	require.Equal(t, allV, be.Host(values, nil))
 
-	q := runtime.FromData(randn(rng, width, 1), 1, width)
+	q := randn(rng, width, 1)
 	p := runtime.AttentionParams{Heads: heads, HeadDim: d, Scale: 0.25, Causal: true, QueryOffset: 11}
-	got, err := c.Attention(1, q, p)
-	require.NoError(t, err)
-	want := ref.Attention(q, runtime.FromData(allK, 12, width), runtime.FromData(allV, 12, width), p)
-	require.Less(t, maxDiff(got.Data, want.Data), 3e-5)
+	got := be.Attention(be.FromHost(q, 1, width), keys, values, p)
+	want := ref.Attention(ref.FromHost(q, 1, width), ref.FromHost(allK, 12, width), ref.FromHost(allV, 12, width), p)
+	require.Less(t, maxDiff(be.Host(got, nil), ref.Host(want, nil)), 3e-5)
 
-	err = c.Append(1, runtime.NewTensor(9, width), runtime.NewTensor(9, width))
-	require.ErrorContains(t, err, "cannot add 9")
+	clone := c.Clone()
+	k2, _ := clone.Append(1, be.FromHost(q, 1, width), be.FromHost(q, 1, width))
+	require.Equal(t, append(append([]float32(nil), allK...), q...), be.Host(k2, nil), "a clone continues from the same rows")
+	k1, _ := c.Append(1, be.FromHost(make([]float32, width), 1, width), be.FromHost(make([]float32, width), 1, width))
+	require.Equal(t, allK, be.Host(k1, nil)[:12*width], "the original is untouched by its clone")
 }
 
 // TestFusedAgainstCPU: the fused pairs equal the CPU's unfused operations.
@@ -198,39 +192,42 @@ func TestFusedAgainstCPU(t *testing.T) {
 		be := openOrSkip(t, p)
 		rng := rand.New(rand.NewPCG(14, uint64(p)))
 		rows, in, out := 9, 96, 160
-		x := runtime.FromData(randn(rng, rows*in, 1), rows, in)
+		xv := randn(rng, rows*in, 1)
+		x, xc := be.FromHost(xv, rows, in), ref.FromHost(xv, rows, in)
 		l := runtime.Linear{W: &runtime.Weight{Out: out, In: in, F32: randn(rng, out*in, 1)}, Bias: randn(rng, out, 1)}
 		for _, act := range []runtime.Activation{runtime.ActIdentity, runtime.ActGELU, runtime.ActReLU} {
-			want := ref.Linear(x, l)
+			want := ref.Linear(xc, l)
 			ref.Activate(want, act)
-			require.Less(t, maxDiff(be.LinearAct(x, l, act).Data, want.Data), linearBound(p, in), "%s act %d", p, act)
+			require.Less(t, maxDiff(be.Host(be.LinearAct(x, l, act), nil), ref.Host(want, nil)), linearBound(p, in), "%s act %d", p, act)
 		}
 		dst := randn(rng, rows*out, 1)
-		got, want := runtime.FromData(append([]float32(nil), dst...), rows, out), runtime.FromData(append([]float32(nil), dst...), rows, out)
+		got, want := be.FromHost(dst, rows, out), ref.FromHost(dst, rows, out)
 		be.LinearAdd(x, l, got)
-		ref.AddInPlace(want, ref.Linear(x, l))
-		require.Less(t, maxDiff(got.Data, want.Data), linearBound(p, in), "%s linear add", p)
+		ref.AddInPlace(want, ref.Linear(xc, l))
+		require.Less(t, maxDiff(be.Host(got, nil), ref.Host(want, nil)), linearBound(p, in), "%s linear add", p)
 
 		for _, c := range []attnCase{{5, 5, 2, 8, false, false}, {1, 1, 4, 16, true, false}, {257, 257, 16, 88, false, false}, {6, 6, 3, 8, true, true}} {
 			w := c.heads * c.d
-			qkv := runtime.FromData(randn(rng, c.tq*3*w, 1), c.tq, 3*w)
+			qkv := randn(rng, c.tq*3*w, 1)
 			split := func(part int) *runtime.Tensor {
-				s := runtime.NewTensor(c.tq, w)
+				s := make([]float32, c.tq*w)
 				for r := 0; r < c.tq; r++ {
-					copy(s.Row(r), qkv.Data[r*3*w+part*w:r*3*w+(part+1)*w])
+					copy(s[r*w:(r+1)*w], qkv[r*3*w+part*w:r*3*w+(part+1)*w])
 				}
-				return s
+				return ref.FromHost(s, c.tq, w)
 			}
 			pa := runtime.AttentionParams{Heads: c.heads, HeadDim: c.d, Scale: 0.2, Causal: c.causal}
+			pc := pa
 			if c.bias {
-				pa.Bias = randn(rng, c.heads*c.tq*c.tq, 1)
+				bias := randn(rng, c.heads*c.tq*c.tq, 1)
+				pa.Bias, pc.Bias = be.FromHost(bias, c.heads, c.tq, c.tq), ref.FromHost(bias, c.heads, c.tq, c.tq)
 			}
-			want := ref.Attention(split(0), split(1), split(2), pa)
+			want := ref.Host(ref.Attention(split(0), split(1), split(2), pc), nil)
 			bound := 3e-5
 			if p != FP32 && c.tq > decodeMaxQueries {
 				bound = 1e-2
 			}
-			require.Less(t, maxDiff(be.AttentionQKV(qkv, pa).Data, want.Data), bound, "%s qkv %+v", p, c)
+			require.Less(t, maxDiff(be.Host(be.AttentionQKV(be.FromHost(qkv, c.tq, 3*w), pa), nil), want), bound, "%s qkv %+v", p, c)
 		}
 	}
 }

@@ -137,20 +137,20 @@ func runGoldenSet(t *testing.T, be runtime.Backend, prec cuda.Precision, gs gold
 				require.False(t, math.IsInf(d, 1), "%s %s: NaN or length mismatch", c.Name, what)
 			}
 		}
-		check("vision", f.Vision.Data, tensor(c.Name+".vision_last_hidden_state"), gs.vision)
-		check("qformer", f.QFormer.Data, tensor(c.Name+".qformer_last_hidden_state"), gs.qformer)
-		check("projection", f.Prefix.Data, tensor(c.Name+".language_projection"), gs.qformer)
+		check("vision", be.Host(f.Vision, nil), tensor(c.Name+".vision_last_hidden_state"), gs.vision)
+		check("qformer", be.Host(f.QFormer, nil), tensor(c.Name+".qformer_last_hidden_state"), gs.qformer)
+		check("projection", be.Host(f.Prefix, nil), tensor(c.Name+".language_projection"), gs.qformer)
 
 		ids, err := m.InputIDs(c.Prompt)
 		require.NoError(t, err)
 		require.Equal(t, c.InputIDs, ids, "input ids")
 		emb, err := m.InputEmbeddings(f.Prefix, ids)
 		require.NoError(t, err)
-		seq, all, err := m.LM.Start(emb, true)
+		seq, all, err := m.LM.Start(emb, len(c.GreedyIDs), true)
 		require.NoError(t, err)
-		check("prompt_logits", all.Data, tensor(c.Name+".prompt_logits"), gs.logits)
+		check("prompt_logits", be.Host(all, nil), tensor(c.Name+".prompt_logits"), gs.logits)
 		vocab := m.LM.VocabSize()
-		check("step_logits", seq.Logits(), tensor(c.Name + ".greedy_step_logits")[:vocab], gs.logits)
+		check("step_logits", be.Host(seq.Logits(), nil), tensor(c.Name + ".greedy_step_logits")[:vocab], gs.logits)
 
 		opts := runtime.GenerateOptions{MaxNewTokens: len(c.GreedyIDs), EOS: []int{manifest.EOS}}
 		out, err := runtime.Generate(context.Background(), seq, ids, opts)
@@ -163,7 +163,9 @@ func runGoldenSet(t *testing.T, be runtime.Backend, prec cuda.Precision, gs gold
 			require.Equal(t, c.GreedyText, m.Tokenizer.Decode(out.Tokens, true), "%s: greedy text", c.Name)
 		}
 		if c.Beam3Raw != nil && prec == cuda.FP32 {
-			seq3, _, err := m.LM.Start(emb, false)
+			emb3, err := m.InputEmbeddings(f.Prefix, ids)
+			require.NoError(t, err)
+			seq3, _, err := m.LM.Start(emb3, len(c.Beam3Raw), false)
 			require.NoError(t, err)
 			beam := opts
 			beam.NumBeams = 3
@@ -241,9 +243,9 @@ func TestInt8MatchesCPU(t *testing.T) {
 			require.NoError(t, err)
 			emb, err := m.InputEmbeddings(f.Prefix, c.InputIDs)
 			require.NoError(t, err)
-			seq, _, err := m.LM.Start(emb, false)
+			seq, _, err := m.LM.Start(emb, 20, false)
 			require.NoError(t, err)
-			first := slices.Clone(seq.Logits())
+			first := m.Backend.Host(seq.Logits(), nil)
 			out, err := runtime.Generate(context.Background(), seq, c.InputIDs, runtime.GenerateOptions{MaxNewTokens: 20, EOS: []int{manifest.EOS}})
 			require.NoError(t, err)
 			return out.Tokens, first

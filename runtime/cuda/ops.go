@@ -6,21 +6,11 @@ import (
 	"github.com/edgevlm/edge/runtime"
 )
 
-// Linear returns x·Wᵀ + bias. The weight is resident after its first use; x goes up and
-// the result comes back on every call.
-func (b *Backend) Linear(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor {
-	out := linearResult(x, l)
-	if len(out.Data) == 0 {
-		return out
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.download(out.Data, b.linear(x, l, slotOut))
-	return out
-}
+// The operations of runtime.Backend: inputs are device tensors, results are new device
+// tensors (or the input, for the in-place ones); nothing is copied to the host.
 
-// linearResult checks the shapes of a linear layer and allocates its host result.
-func linearResult(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor {
+// linearShape checks the shapes of a linear layer and returns its result's shape.
+func linearShape(x *runtime.Tensor, l runtime.Linear) []int {
 	w := l.W
 	if x.Cols() != w.In {
 		panic(fmt.Sprintf("cuda: linear of %d inputs on a [%d,%d] weight", x.Cols(), w.Out, w.In))
@@ -28,21 +18,30 @@ func linearResult(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor {
 	if l.Bias != nil && len(l.Bias) != w.Out {
 		panic(fmt.Sprintf("cuda: bias of %d values for %d outputs", len(l.Bias), w.Out))
 	}
-	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), w.Out)
-	return runtime.NewTensor(shape...)
+	return append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), w.Out)
 }
 
-// linear computes x·Wᵀ + bias into slot dst on the device and returns its pointer; the
-// caller holds the lock and has checked the shapes.
-func (b *Backend) linear(x *runtime.Tensor, l runtime.Linear, dst int) uintptr {
+// Linear returns x·Wᵀ + bias. The weight is resident after its first use.
+func (b *Backend) Linear(x *runtime.Tensor, l runtime.Linear) *runtime.Tensor {
+	shape := linearShape(x, l)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.newTensor(shape...)
+	if out.Numel() > 0 {
+		b.linear(x, l, ptr(out))
+	}
+	return out
+}
+
+// linear computes x·Wᵀ + bias into dy on the device; the caller holds the lock and has
+// checked the shapes.
+func (b *Backend) linear(x *runtime.Tensor, l runtime.Linear, dy uintptr) {
 	b.mustBeOpen()
 	w := l.W
 	d := b.weight(w)
 	bias := b.param(l.Bias)
-	rows := x.Rows()
-	dx := b.upload(slotA, x.Data)
-	dy := b.slot(dst, 4*uint64(rows)*uint64(w.Out))
-	m, n, k := int32(rows), int32(w.Out), int32(w.In)
+	dx := ptr(x)
+	m, n, k := int32(x.Rows()), int32(w.Out), int32(w.In)
 	switch {
 	case d.dtype == dtypeI8 && w.ActInt8:
 		b.must("edge_linear_w8a8", b.lib.linearW8A8(b.ctx, m, n, k, dx, d.ptr, d.scales, bias, dy))
@@ -53,7 +52,6 @@ func (b *Backend) linear(x *runtime.Tensor, l runtime.Linear, dst int) uintptr {
 	default:
 		b.must("edge_linear_f32", b.lib.linearF32(b.ctx, m, n, k, dx, d.ptr, bias, dy, b.tf32()))
 	}
-	return dy
 }
 
 // tf32 says whether fp32 products may use TF32 tensor cores.
@@ -76,17 +74,14 @@ func (b *Backend) LayerNorm(x *runtime.Tensor, weight, bias []float32, eps float
 	if (weight != nil && len(weight) != c) || (bias != nil && len(bias) != c) {
 		panic(fmt.Sprintf("cuda: layer norm of %d columns with %d weights and %d biases", c, len(weight), len(bias)))
 	}
-	out := runtime.NewTensor(x.Shape...)
-	if len(x.Data) == 0 {
-		return out
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.mustBeOpen()
+	out := b.newTensor(x.Shape...)
+	if out.Numel() == 0 {
+		return out
+	}
 	dw, db := b.param(weight), b.param(bias)
-	dx := b.upload(slotA, x.Data)
-	b.must("edge_layer_norm", b.lib.layerNorm(b.ctx, int32(x.Rows()), int32(c), dx, dx, dw, db, eps))
-	b.download(out.Data, dx)
+	b.must("edge_layer_norm", b.lib.layerNorm(b.ctx, int32(x.Rows()), int32(c), ptr(x), ptr(out), dw, db, eps))
 	return out
 }
 
@@ -96,17 +91,13 @@ func (b *Backend) RMSNorm(x *runtime.Tensor, weight []float32, eps float32) *run
 	if len(weight) != c {
 		panic(fmt.Sprintf("cuda: RMS norm of %d columns with %d weights", c, len(weight)))
 	}
-	out := runtime.NewTensor(x.Shape...)
-	if len(x.Data) == 0 {
-		return out
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.mustBeOpen()
-	dw := b.param(weight)
-	dx := b.upload(slotA, x.Data)
-	b.must("edge_rms_norm", b.lib.rmsNorm(b.ctx, int32(x.Rows()), int32(c), dx, dx, dw, eps))
-	b.download(out.Data, dx)
+	out := b.newTensor(x.Shape...)
+	if out.Numel() == 0 {
+		return out
+	}
+	b.must("edge_rms_norm", b.lib.rmsNorm(b.ctx, int32(x.Rows()), int32(c), ptr(x), ptr(out), b.param(weight), eps))
 	return out
 }
 
@@ -129,41 +120,41 @@ func activation(act runtime.Activation) int32 {
 // Activate applies act in place.
 func (b *Backend) Activate(x *runtime.Tensor, act runtime.Activation) {
 	a := activation(act)
-	if a == 0 || len(x.Data) == 0 {
+	if a == 0 || x.Numel() == 0 {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.mustBeOpen()
-	dx := b.upload(slotA, x.Data)
-	b.must("edge_activate", b.lib.activate(b.ctx, dx, uint64(len(x.Data)), a))
-	b.download(x.Data, dx)
+	b.must("edge_activate", b.lib.activate(b.ctx, ptr(x), uint64(x.Numel()), a))
+}
+
+func sameShape(op string, x, y *runtime.Tensor) {
+	if x.Numel() != y.Numel() {
+		panic(fmt.Sprintf("cuda: %s on shapes %v and %v", op, x.Shape, y.Shape))
+	}
 }
 
 // AddInPlace does x += y.
 func (b *Backend) AddInPlace(x, y *runtime.Tensor) {
 	sameShape("add", x, y)
-	if len(x.Data) == 0 {
+	if x.Numel() == 0 {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.mustBeOpen()
-	dx, dy := b.upload(slotA, x.Data), b.upload(slotB, y.Data)
-	b.must("edge_add", b.lib.add(b.ctx, dx, dy, uint64(len(x.Data))))
-	b.download(x.Data, dx)
+	b.must("edge_add", b.lib.add(b.ctx, ptr(x), ptr(y), uint64(x.Numel())))
 }
 
 // MulInPlace does x *= y.
 func (b *Backend) MulInPlace(x, y *runtime.Tensor) {
 	sameShape("mul", x, y)
-	if len(x.Data) == 0 {
+	if x.Numel() == 0 {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.mustBeOpen()
-	dx, dy := b.upload(slotA, x.Data), b.upload(slotB, y.Data)
-	b.must("edge_gated_mul", b.lib.gatedMul(b.ctx, dx, dy, uint64(len(x.Data)), 0))
-	b.download(x.Data, dx)
+	b.must("edge_gated_mul", b.lib.gatedMul(b.ctx, ptr(x), ptr(y), uint64(x.Numel()), 0))
 }

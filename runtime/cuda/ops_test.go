@@ -37,24 +37,25 @@ func TestLinearAgainstCPU(t *testing.T) {
 		for _, sh := range []struct{ rows, out, in int }{{1, 37, 65}, {2, 128, 64}, {5, 17, 3}, {40, 33, 129}, {197, 64, 48}, {1, 2560, 2560}, {43, 640, 256}} {
 			for _, withBias := range []bool{true, false} {
 				name := fmt.Sprintf("%s/%dx%dx%d/bias=%v", p, sh.rows, sh.out, sh.in, withBias)
-				x := runtime.FromData(randn(rng, sh.rows*sh.in, 1), sh.rows, sh.in)
+				xv := randn(rng, sh.rows*sh.in, 1)
+				x, xc := be.FromHost(xv, sh.rows, sh.in), ref.FromHost(xv, sh.rows, sh.in)
 				w := randn(rng, sh.out*sh.in, 1)
 				var bias []float32
 				if withBias {
 					bias = randn(rng, sh.out, 1)
 				}
 				fl := runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, F32: w}, Bias: bias}
-				got, want := be.Linear(x, fl), ref.Linear(x, fl)
+				got, want := be.Linear(x, fl), ref.Linear(xc, fl)
 				require.Equal(t, want.Shape, got.Shape, name)
-				require.Less(t, maxDiff(got.Data, want.Data), linearBound(p, sh.in), "float %s", name)
+				require.Less(t, maxDiff(be.Host(got, nil), ref.Host(want, nil)), linearBound(p, sh.in), "float %s", name)
 
 				q, s := quant.QuantizeRows(w, sh.out, sh.in)
 				w8 := runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, I8: q, Scales: s}, Bias: bias}
-				require.Less(t, maxDiff(be.Linear(x, w8).Data, ref.Linear(x, w8).Data), 1e-4*math.Sqrt(float64(sh.in)), "w8 %s", name)
+				require.Less(t, maxDiff(be.Host(be.Linear(x, w8), nil), ref.Host(ref.Linear(xc, w8), nil)), 1e-4*math.Sqrt(float64(sh.in)), "w8 %s", name)
 				// W8A8: the same int8 products with int32 sums as the CPU, so only the
 				// float scaling differs.
 				a8 := runtime.Linear{W: &runtime.Weight{Out: sh.out, In: sh.in, I8: q, Scales: s, ActInt8: true}, Bias: bias}
-				require.Less(t, maxDiff(be.Linear(x, a8).Data, ref.Linear(x, a8).Data), 1e-4*math.Sqrt(float64(sh.in)), "w8a8 %s", name)
+				require.Less(t, maxDiff(be.Host(be.Linear(x, a8), nil), ref.Host(ref.Linear(xc, a8), nil)), 1e-4*math.Sqrt(float64(sh.in)), "w8a8 %s", name)
 			}
 		}
 		// Shapes in 4s went through cuBLASLt, the others through the fallback kernel.
@@ -64,7 +65,7 @@ func TestLinearAgainstCPU(t *testing.T) {
 		require.Positive(t, lt, "cuBLASLt ran no int8 product; last reason: %s", why)
 		require.Positive(t, fb)
 		// A 3-D input keeps its leading dimensions.
-		x := runtime.FromData(randn(rng, 2*3*8, 1), 2, 3, 8)
+		x := be.FromHost(randn(rng, 2*3*8, 1), 2, 3, 8)
 		l := runtime.Linear{W: &runtime.Weight{Out: 4, In: 8, F32: randn(rng, 32, 1)}}
 		require.Equal(t, []int{2, 3, 4}, be.Linear(x, l).Shape)
 		require.Positive(t, be.ResidentBytes())
@@ -76,17 +77,17 @@ func TestLinearAgainstCPU(t *testing.T) {
 func TestWeightsStayResident(t *testing.T) {
 	be := openOrSkip(t, FP16)
 	rng := rand.New(rand.NewPCG(2, 2))
-	x := runtime.FromData(randn(rng, 3*64, 1), 3, 64)
+	x := be.FromHost(randn(rng, 3*64, 1), 3, 64)
 	w1 := &runtime.Weight{Out: 32, In: 64, F32: randn(rng, 32*64, 1)}
 	w2 := &runtime.Weight{Out: 32, In: 64, F32: randn(rng, 32*64, 1)}
 	a := be.Linear(x, runtime.Linear{W: w1})
 	after1 := be.ResidentBytes()
 	require.Equal(t, int64(2*32*64), after1, "fp16 weight bytes")
-	require.Equal(t, a.Data, be.Linear(x, runtime.Linear{W: w1}).Data)
+	require.Equal(t, be.Host(a, nil), be.Host(be.Linear(x, runtime.Linear{W: w1}), nil))
 	require.Equal(t, after1, be.ResidentBytes(), "second use uploads nothing")
 	b := be.Linear(x, runtime.Linear{W: w2})
 	require.Equal(t, 2*after1, be.ResidentBytes())
-	require.Greater(t, maxDiff(a.Data, b.Data), 0.1, "distinct weights give distinct outputs")
+	require.Greater(t, maxDiff(be.Host(a, nil), be.Host(b, nil)), 0.1, "distinct weights give distinct outputs")
 }
 
 func TestNormsAgainstCPU(t *testing.T) {
@@ -98,18 +99,18 @@ func TestNormsAgainstCPU(t *testing.T) {
 		for i := range x {
 			x[i] += 1.5 // a mean far from zero checks the two-pass variance
 		}
-		xt := runtime.FromData(x, sh.rows, sh.cols)
+		xt, xc := be.FromHost(x, sh.rows, sh.cols), ref.FromHost(x, sh.rows, sh.cols)
 		w, bias := randn(rng, sh.cols, 1), randn(rng, sh.cols, 1)
 		for _, tc := range []struct {
 			name string
 			w, b []float32
 		}{{"affine", w, bias}, {"weight only", w, nil}, {"none", nil, nil}} {
-			got, want := be.LayerNorm(xt, tc.w, tc.b, 1e-5), ref.LayerNorm(xt, tc.w, tc.b, 1e-5)
-			require.Less(t, maxDiff(got.Data, want.Data), 2e-5, "layer norm %s %+v", tc.name, sh)
+			got, want := be.LayerNorm(xt, tc.w, tc.b, 1e-5), ref.LayerNorm(xc, tc.w, tc.b, 1e-5)
+			require.Less(t, maxDiff(be.Host(got, nil), ref.Host(want, nil)), 2e-5, "layer norm %s %+v", tc.name, sh)
 		}
-		got, want := be.RMSNorm(xt, w, 1e-6), ref.RMSNorm(xt, w, 1e-6)
-		require.Less(t, maxDiff(got.Data, want.Data), 2e-5, "rms norm %+v", sh)
-		require.Equal(t, x, xt.Data, "the input is untouched")
+		got, want := be.RMSNorm(xt, w, 1e-6), ref.RMSNorm(xc, w, 1e-6)
+		require.Less(t, maxDiff(be.Host(got, nil), ref.Host(want, nil)), 2e-5, "rms norm %+v", sh)
+		require.Equal(t, x, be.Host(xt, nil), "the input is untouched")
 	}
 }
 
@@ -120,21 +121,50 @@ func TestElementwiseAgainstCPU(t *testing.T) {
 	for _, n := range []int{1, 1000, 70001} {
 		for _, act := range []runtime.Activation{runtime.ActIdentity, runtime.ActReLU, runtime.ActGELU, runtime.ActGELUTanh} {
 			x := randn(rng, n, 3)
-			got, want := runtime.FromData(append([]float32(nil), x...), n), runtime.FromData(append([]float32(nil), x...), n)
+			got, want := be.FromHost(x, n), ref.FromHost(x, n)
 			be.Activate(got, act)
 			ref.Activate(want, act)
-			require.Less(t, maxDiff(got.Data, want.Data), 2e-6, "activation %d on %d values", act, n)
+			require.Less(t, maxDiff(be.Host(got, nil), ref.Host(want, nil)), 2e-6, "activation %d on %d values", act, n)
 		}
 		x, y := randn(rng, n, 1), randn(rng, n, 1)
-		got, want := runtime.FromData(append([]float32(nil), x...), n), runtime.FromData(append([]float32(nil), x...), n)
-		be.AddInPlace(got, runtime.FromData(y, n))
-		ref.AddInPlace(want, runtime.FromData(y, n))
-		require.Equal(t, want.Data, got.Data, "add is exact")
-		got, want = runtime.FromData(append([]float32(nil), x...), n), runtime.FromData(append([]float32(nil), x...), n)
-		be.MulInPlace(got, runtime.FromData(y, n))
-		ref.MulInPlace(want, runtime.FromData(y, n))
-		require.Equal(t, want.Data, got.Data, "mul is exact")
+		got, want := be.FromHost(x, n), ref.FromHost(x, n)
+		be.AddInPlace(got, be.FromHost(y, n))
+		ref.AddInPlace(want, ref.FromHost(y, n))
+		require.Equal(t, ref.Host(want, nil), be.Host(got, nil), "add is exact")
+		got, want = be.FromHost(x, n), ref.FromHost(x, n)
+		be.MulInPlace(got, be.FromHost(y, n))
+		ref.MulInPlace(want, ref.FromHost(y, n))
+		require.Equal(t, ref.Host(want, nil), be.Host(got, nil), "mul is exact")
+		got, want = be.FromHost(x, n), ref.FromHost(x, n)
+		be.Scale(got, 0.37)
+		ref.Scale(want, 0.37)
+		require.Equal(t, ref.Host(want, nil), be.Host(got, nil), "scale is exact")
 	}
+}
+
+// TestStorageOps checks the ways values move: up, down, rows copied on the device,
+// gathered positions added, and views of rows.
+func TestStorageOps(t *testing.T) {
+	be := openOrSkip(t, FP32)
+	ref := cpu.New(1)
+	rng := rand.New(rand.NewPCG(15, 15))
+	rows, cols := 7, 33
+	x := randn(rng, rows*cols, 1)
+	g, c := be.FromHost(x, rows, cols), ref.FromHost(x, rows, cols)
+	require.Equal(t, x, be.Host(g, nil))
+	table := randn(rng, 20*cols, 1)
+	be.AddRows(g, table, 5)
+	ref.AddRows(c, table, 5)
+	require.Equal(t, ref.Host(c, nil), be.Host(g, nil), "positions added")
+	dst, dstC := be.NewTensor(10, cols), ref.NewTensor(10, cols)
+	be.Upload(dst, make([]float32, 10*cols))
+	ref.Upload(dstC, make([]float32, 10*cols))
+	be.CopyRows(dst, 2, g.RowsView(3, 6, nil))
+	ref.CopyRows(dstC, 2, c.RowsView(3, 6, nil))
+	require.Equal(t, ref.Host(dstC, nil), be.Host(dst, nil), "rows copied")
+	require.Equal(t, ref.Host(c.RowsView(6, 7, nil), nil), be.Host(g.RowsView(6, 7, nil), nil), "a row view")
+	be.Recycle(g)
+	require.Panics(t, func() { be.Host(g, nil) }, "a given-back tensor has no storage")
 }
 
 type attnCase struct {
@@ -155,17 +185,32 @@ var attnCases = []attnCase{
 	{2, 3000, 2, 64, true, false},    // long context for the fused kernel
 }
 
-func attnInputs(rng *rand.Rand, c attnCase) (q, k, v *runtime.Tensor, p runtime.AttentionParams) {
+// attnInputs makes one case's inputs on the backend and on the CPU reference.
+type attnInputs struct {
+	q, k, v, bias []float32
+	p             runtime.AttentionParams
+	c             attnCase
+}
+
+func newAttnInputs(rng *rand.Rand, c attnCase) attnInputs {
 	w := c.heads * c.d
-	q = runtime.FromData(randn(rng, c.tq*w, 1), c.tq, w)
-	k = runtime.FromData(randn(rng, c.tk*w, 1), c.tk, w)
-	v = runtime.FromData(randn(rng, c.tk*w, 1), c.tk, w)
-	p = runtime.AttentionParams{Heads: c.heads, HeadDim: c.d, Scale: float32(1 / math.Sqrt(float64(c.d))),
-		Causal: c.causal, QueryOffset: c.tk - c.tq}
+	in := attnInputs{q: randn(rng, c.tq*w, 1), k: randn(rng, c.tk*w, 1), v: randn(rng, c.tk*w, 1), c: c,
+		p: runtime.AttentionParams{Heads: c.heads, HeadDim: c.d, Scale: float32(1 / math.Sqrt(float64(c.d))),
+			Causal: c.causal, QueryOffset: c.tk - c.tq}}
 	if c.bias {
-		p.Bias = randn(rng, c.heads*c.tq*c.tk, 1)
+		in.bias = randn(rng, c.heads*c.tq*c.tk, 1)
 	}
-	return q, k, v, p
+	return in
+}
+
+// on returns the inputs as tensors of be.
+func (in attnInputs) on(be runtime.Backend) (q, k, v *runtime.Tensor, p runtime.AttentionParams) {
+	w := in.c.heads * in.c.d
+	p = in.p
+	if in.bias != nil {
+		p.Bias = be.FromHost(in.bias, in.c.heads, in.c.tq, in.c.tk)
+	}
+	return be.FromHost(in.q, in.c.tq, w), be.FromHost(in.k, in.c.tk, w), be.FromHost(in.v, in.c.tk, w), p
 }
 
 func TestAttentionAgainstCPU(t *testing.T) {
@@ -174,14 +219,15 @@ func TestAttentionAgainstCPU(t *testing.T) {
 		be := openOrSkip(t, prec)
 		rng := rand.New(rand.NewPCG(5, uint64(prec)))
 		for _, c := range attnCases {
-			q, k, v, p := attnInputs(rng, c)
-			want := ref.Attention(q, k, v, p)
-			got := be.Attention(q, k, v, p)
+			in := newAttnInputs(rng, c)
+			want := ref.Host(ref.Attention(in.on(ref)), nil)
+			q, k, v, p := in.on(be)
+			got := be.Host(be.Attention(q, k, v, p), nil)
 			bound := 3e-5
 			if prec == TF32 && c.tq > decodeMaxQueries {
 				bound = 1e-2 // the GEMM path multiplies in TF32
 			}
-			require.Less(t, maxDiff(got.Data, want.Data), bound, "%s %+v", prec, c)
+			require.Less(t, maxDiff(got, want), bound, "%s %+v", prec, c)
 
 			// Both paths on their own, where they apply, in fp32.
 			if prec != FP32 {
@@ -194,7 +240,7 @@ func TestAttentionAgainstCPU(t *testing.T) {
 					continue
 				}
 				require.NoError(t, err, "%s %+v", path, c)
-				require.Less(t, maxDiff(out, want.Data), 3e-5, "%s path %+v", path, c)
+				require.Less(t, maxDiff(out, want), 3e-5, "%s path %+v", path, c)
 			}
 		}
 	}
@@ -205,12 +251,12 @@ func runPath(b *Backend, path string, q, k, v *runtime.Tensor, p runtime.Attenti
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	tq, tk := q.Rows(), k.Rows()
-	out := make([]float32, len(q.Data))
-	a := attnArgs{q: b.upload(slotA, q.Data), k: b.upload(slotB, k.Data), v: b.upload(slotC, v.Data),
+	out := make([]float32, q.Numel())
+	a := attnArgs{q: ptr(q), k: ptr(k), v: ptr(v),
 		out: b.slot(slotOut, 4*uint64(len(out))), tq: int32(tq), tk: int32(tk), heads: int32(p.Heads),
 		headDim: int32(p.HeadDim), scale: p.Scale, allowT: b.tf32()}
 	if p.Bias != nil {
-		a.bias = b.upload(slotD, p.Bias)
+		a.bias = ptr(p.Bias)
 	}
 	if p.Causal {
 		a.causal, a.queryOffset = 1, int32(p.QueryOffset)

@@ -22,7 +22,6 @@ import (
 	"github.com/tphakala/go-tflite/delegates/xnnpack"
 
 	tfmodel "github.com/edgevlm/edge/models/tflite"
-	"github.com/edgevlm/edge/runtime"
 )
 
 // Engine is one TFLite interpreter over an exported image path. Run is safe for
@@ -114,7 +113,7 @@ func (e *Engine) Delegate() string { return e.delegate }
 
 // Run feeds preprocessed pixel values [channels·size·size] through the model and returns
 // its output without the batch dimension: the prefix [numQuery, lmEmbed].
-func (e *Engine) Run(ctx context.Context, pixels []float32) (*runtime.Tensor, error) {
+func (e *Engine) Run(ctx context.Context, pixels []float32) ([]float32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -136,7 +135,7 @@ func (e *Engine) Run(ctx context.Context, pixels []float32) (*runtime.Tensor, er
 	if st := e.out.CopyToBuffer(out); st != gotflite.OK {
 		return nil, fmt.Errorf("tflite: copying the output failed (status %d)", st)
 	}
-	return runtime.FromData(out, e.outShape[1:]...), nil
+	return out, nil
 }
 
 // Close drops the interpreter; go-tflite frees the TFLite objects once they are

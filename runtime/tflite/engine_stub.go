@@ -6,7 +6,6 @@ import (
 	"context"
 
 	tfmodel "github.com/edgevlm/edge/models/tflite"
-	"github.com/edgevlm/edge/runtime"
 )
 
 // Engine runs an exported image path; without the tflite tag it cannot be opened.
@@ -27,7 +26,7 @@ func (e *Engine) InputShape() []int { return nil }
 func (e *Engine) Delegate() string { return "" }
 
 // Run is never reached without the tflite tag.
-func (e *Engine) Run(ctx context.Context, pixels []float32) (*runtime.Tensor, error) {
+func (e *Engine) Run(ctx context.Context, pixels []float32) ([]float32, error) {
 	return nil, ErrNotBuilt
 }
 
