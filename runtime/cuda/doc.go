@@ -10,11 +10,14 @@
 // GPU machine. The tests compare each op with the CPU backend and the models with the
 // golden tokens; they skip, saying why, where the library or a GPU is missing.
 //
-// Data flow in this first version: runtime.Tensor holds host float32 slices, so each op
-// copies its activations to the device and its result back. Weights are different: each
-// *runtime.Weight (and each norm weight and bias) is uploaded once, on first use, and
-// stays resident in fp32, fp16 or int8 (see Precision). Removing the per-op copies needs
-// a device-resident tensor in package runtime: see DEVICE_TENSORS.md.
+// Data flow: runtime.Tensor's values live where the backend that made them keeps them.
+// This backend's tensors are device buffers (reused by size, freed when lost), so a
+// forward pass keeps its activations on the GPU from op to op; the KV cache
+// (runtime.KVCache on CopyRows and row views) appends and is read in device memory;
+// Embed gathers rows on the device from the token ids; greedy decoding brings back one
+// id per step (Argmax), beam search and sampling one logits row. Weights, norm weights,
+// biases and position tables are uploaded once, on first use, and stay resident in
+// fp32, fp16 or int8 (see Precision).
 //
 // Calls are serialised by a mutex: one stream per Backend. Device failures (out of
 // memory, a kernel error) panic with an *Error, because runtime.Backend's methods return
