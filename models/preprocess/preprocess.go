@@ -48,9 +48,6 @@ func normalizeValue(v, c int, cfg *Config) float32 {
 	return x
 }
 
-// Config returns the configuration the processor applies.
-func (p *Processor) Config() Config { return p.cfg }
-
 // Len is the number of values one image yields: 3·Height·Width.
 func (p *Processor) Len() int { return 3 * p.cfg.Height * p.cfg.Width }
 

@@ -110,15 +110,6 @@ func (b *Binder) Tensor(name string, shape ...int) []float32 {
 	return data
 }
 
-// Optional binds name when the store has it and returns nil otherwise; a dry run lists it
-// only when listOptional is set.
-func (b *Binder) Optional(name string, shape ...int) []float32 {
-	if !b.Has(name) {
-		return nil
-	}
-	return b.Tensor(name, shape...)
-}
-
 // Linear binds prefix.weight [out, in] (float, or int8 with prefix.weight_scale [out]) and,
 // when bias is set, prefix.bias [out].
 func (b *Binder) Linear(prefix string, out, in int, bias bool) runtime.Linear {
@@ -182,16 +173,6 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 	}
 	w.ActInt8 = w.I8 != nil && b.quant.W8A8 != nil && b.quant.W8A8(name)
 	return w
-}
-
-// Linears binds a list of linear layers in one call: a small convenience for layers with
-// several projections of the same size.
-func (b *Binder) Linears(prefix string, names []string, out, in int, bias bool) []runtime.Linear {
-	ls := make([]runtime.Linear, len(names))
-	for i, n := range names {
-		ls[i] = b.Linear(prefix+"."+n, out, in, bias)
-	}
-	return ls
 }
 
 // archive reads the binder's tensors from a safetensors archive.

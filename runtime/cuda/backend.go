@@ -2,7 +2,6 @@ package cuda
 
 import (
 	"fmt"
-	goruntime "runtime"
 	"sync"
 
 	"github.com/edgevlm/edge/runtime"
@@ -241,24 +240,6 @@ func (b *Backend) must(op string, st int32) {
 	if err := b.call(op, st); err != nil {
 		panic(err)
 	}
-}
-
-// recoverError turns a library failure raised by a helper (upload, download, slot
-// growth) back into an error, in the methods that can return one.
-func recoverError(err *error) {
-	r := recover()
-	if r == nil {
-		return
-	}
-	// Library and upload failures panic with an error; a Go runtime error is a bug
-	// and keeps panicking.
-	if e, ok := r.(error); ok {
-		if _, bug := e.(goruntime.Error); !bug {
-			*err = e
-			return
-		}
-	}
-	panic(r)
 }
 
 var _ runtime.Backend = (*Backend)(nil)

@@ -34,19 +34,6 @@ const (
 var erfcCoef = [10]float32{-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
 	0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277}
 
-// Max returns the largest element of x, which must not be empty. NaN elements are
-// skipped unless every element is NaN.
-func Max(x []float32) float32 {
-	if len(x) == 0 {
-		panic("kernels.Max: empty slice")
-	}
-	return active.max(x)
-}
-
-// ExpShift computes x[i] = exp(x[i] − shift) in place and returns the sum of the
-// results: the numerator and denominator of a softmax when shift is the maximum.
-func ExpShift(x []float32, shift float32) float32 { return active.expShift(x, shift) }
-
 // GELU applies 0.5·x·(1+erf(x/√2)) in place (PyTorch's exact GELU).
 func GELU(x []float32) { active.gelu(x) }
 
@@ -58,10 +45,6 @@ func Dequantize(q []int8, scale float32, dst []float32) {
 	checkLen("Dequantize", "dst", len(dst), len(q))
 	active.dequantize(q, scale, dst)
 }
-
-// Exp32 is the scalar exp of this package (the formula above), for callers that
-// need a few values with the same rounding as ExpShift.
-func Exp32(x float32) float32 { return expGo(x) }
 
 func (im *impl) max(x []float32) float32 {
 	n := len(x)
