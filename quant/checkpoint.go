@@ -17,7 +17,7 @@ import (
 
 // Options control WriteCheckpoint.
 type Options struct {
-	LMW8A8     bool  // the language model's linear layers take int8 activations too
+	Plan       Plan  // which tensors are quantized, and how (required)
 	ShardBytes int64 // largest output shard (default 2 GB)
 	// Progress is called after each tensor with the input bytes done and in total.
 	Progress func(done, total int64)
@@ -38,6 +38,9 @@ type Report struct {
 func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Report, err error) {
 	if opts.ShardBytes <= 0 {
 		opts.ShardBytes = 2 << 30
+	}
+	if opts.Plan.Role == nil {
+		return rep, errors.New("quantize: no plan says which tensors to quantize")
 	}
 	if _, err := os.Stat(out); err == nil {
 		return rep, fmt.Errorf("output %s already exists: remove it or choose another folder", out)
@@ -116,7 +119,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 		}
 		info, _ := arc.Info(n)
 		rep.Tensors++
-		role := RoleOf(n, info.Shape, opts.LMW8A8)
+		role := opts.Plan.Role(n, info.Shape)
 		if role == Keep || (info.DType != safetensors.F32 && info.DType != safetensors.F16 && info.DType != safetensors.BF16) {
 			data, err := arc.Bytes(n)
 			if err != nil {
@@ -152,11 +155,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 		return rep, err
 	}
 	q := hfconfig.QuantizationConfig{Method: hfconfig.MethodEdgeInt8, Bits: 8, Scheme: hfconfig.SchemeSymmetricChan,
-		WeightOnly: WeightOnlyPrefixes, W8A8: W8A8Prefixes}
-	if opts.LMW8A8 {
-		q.WeightOnly = nil
-		q.W8A8 = append(slices.Clone(W8A8Prefixes), WeightOnlyPrefixes...)
-	}
+		WeightOnly: opts.Plan.WeightOnly, W8A8: opts.Plan.W8A8}
 	newCfg, err := hfconfig.WithQuantization(rawCfg, q)
 	if err != nil {
 		return rep, err

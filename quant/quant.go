@@ -4,10 +4,7 @@
 // position tables and the patch convolution stay in floating point.
 package quant
 
-import (
-	"math"
-	"strings"
-)
+import "math"
 
 // QuantizeRows quantizes a [rows, cols] matrix row by row: scale = max|w|/127 and
 // q = round(w/scale), so that w ≈ scale·q with the largest value exact. An all-zero
@@ -54,42 +51,12 @@ const (
 	W8A8                   // int8 weight and int8 activations (vision encoder, Q-Former)
 )
 
-// Module prefixes as written into quantization_config.
-var (
-	W8A8Prefixes       = []string{"vision_model.encoder.", "qformer.encoder."}
-	WeightOnlyPrefixes = []string{"language_projection.", "language_model."}
-)
-
-// RoleOf decides a tensor's storage from its name and shape: only 2-D `.weight`
-// matrices of linear layers and token embeddings are quantized. lmW8A8 moves the
-// language model's linear layers to W8A8 as well (embeddings and heads stay weight-only).
-func RoleOf(name string, shape []int, lmW8A8 bool) Role {
-	if len(shape) != 2 || !strings.HasSuffix(name, ".weight") {
-		return Keep
-	}
-	switch {
-	case strings.Contains(name, "embed_positions") || strings.Contains(name, "relative_attention_bias"):
-		return Keep
-	case hasPrefix(name, W8A8Prefixes):
-		return W8A8
-	case hasPrefix(name, WeightOnlyPrefixes):
-		if lmW8A8 && isLMLinear(name) {
-			return W8A8
-		}
-		return WeightOnly
-	}
-	return Keep
-}
-
-func isLMLinear(name string) bool {
-	return !strings.Contains(name, "embed_tokens") && !strings.Contains(name, "shared.") && !strings.Contains(name, "lm_head")
-}
-
-func hasPrefix(name string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
+// Plan is a model's own declaration of its int8 form: quant knows the arithmetic and the
+// checkpoint format, the model knows which of its tensors take which role.
+type Plan struct {
+	// Role decides a tensor's storage from its name and stored shape.
+	Role func(name string, shape []int) Role
+	// W8A8 and WeightOnly are the module prefixes written into quantization_config, so a
+	// loader knows which int8 layers take int8 activations.
+	W8A8, WeightOnly []string
 }

@@ -36,29 +36,3 @@ func TestQuantizeRowsIsSymmetricPerRow(t *testing.T) {
 		}
 	}
 }
-
-func TestRoleOf(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		shape  []int
-		lmW8A8 bool
-		want   Role
-	}{
-		{"vision_model.encoder.layers.0.self_attn.qkv.weight", []int{576, 192}, false, W8A8},
-		{"vision_model.encoder.layers.0.self_attn.qkv.bias", []int{576}, false, Keep},
-		{"vision_model.encoder.layers.0.layer_norm1.weight", []int{192}, false, Keep},
-		{"vision_model.embeddings.patch_embedding.weight", []int{192, 3, 16, 16}, false, Keep},
-		{"vision_model.embeddings.position_embedding", []int{1, 197, 192}, false, Keep},
-		{"qformer.encoder.layer.0.crossattention.attention.key.weight", []int{192, 192}, false, W8A8},
-		{"query_tokens", []int{1, 16, 192}, false, Keep},
-		{"language_projection.weight", []int{192, 192}, false, WeightOnly},
-		{"language_model.model.decoder.layers.0.fc1.weight", []int{768, 192}, false, WeightOnly},
-		{"language_model.model.decoder.layers.0.fc1.weight", []int{768, 192}, true, W8A8},
-		{"language_model.model.decoder.embed_tokens.weight", []int{432, 192}, true, WeightOnly},
-		{"language_model.model.decoder.embed_positions.weight", []int{130, 192}, false, Keep},
-		{"language_model.encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", []int{32, 4}, false, Keep},
-		{"language_model.lm_head.weight", []int{144, 64}, true, WeightOnly},
-	} {
-		require.Equal(t, tc.want, RoleOf(tc.name, tc.shape, tc.lmW8A8), tc.name)
-	}
-}

@@ -54,7 +54,7 @@ Examples:
 			fmt.Fprintf(e.stderr, "\rquantizing [%s%s] %5.1f%% of %.1f MB %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
 				100*float64(done)/float64(max(total, 1)), float64(total)/1e6, time.Since(start).Round(100*time.Millisecond))
 		}
-		rep, err := quant.WriteCheckpoint(ctx, in, out, quant.Options{LMW8A8: *lmW8A8, Progress: bar,
+		rep, err := quant.WriteCheckpoint(ctx, in, out, quant.Options{Plan: blip2.QuantPlan(*lmW8A8), Progress: bar,
 			Verify: func(dir string) error {
 				m, err := blip2.Load(dir, blip2.Options{Backend: cpu.New(0)})
 				if err != nil {

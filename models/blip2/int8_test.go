@@ -92,7 +92,7 @@ func TestQuantizedCheckpoint(t *testing.T) {
 	be := cpu.New(0)
 	src := filepath.Join(testdata, "tiny-opt/model")
 	out := filepath.Join(t.TempDir(), "tiny-opt-int8")
-	rep, err := quant.WriteCheckpoint(context.Background(), src, out, quant.Options{
+	rep, err := quant.WriteCheckpoint(context.Background(), src, out, quant.Options{Plan: QuantPlan(false),
 		Verify: func(dir string) error {
 			m, err := Load(dir, Options{Backend: be})
 			if err == nil {
@@ -122,10 +122,10 @@ func TestQuantizedCheckpoint(t *testing.T) {
 	require.Equal(t, be.Host(b.Prefix, nil), be.Host(a.Prefix, nil))
 
 	// Refused: the output exists already.
-	_, err = quant.WriteCheckpoint(context.Background(), src, out, quant.Options{})
+	_, err = quant.WriteCheckpoint(context.Background(), src, out, quant.Options{Plan: QuantPlan(false)})
 	require.ErrorContains(t, err, "already exists")
 	// Refused: re-quantizing a quantized checkpoint.
-	_, err = quant.WriteCheckpoint(context.Background(), out, out+"-again", quant.Options{})
+	_, err = quant.WriteCheckpoint(context.Background(), out, out+"-again", quant.Options{Plan: QuantPlan(false)})
 	require.ErrorContains(t, err, "already quantized")
 
 	// Damaged after quantization: a truncated file, and a missing scale.

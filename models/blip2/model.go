@@ -95,7 +95,7 @@ func ExpectedTensors(cfg *hfconfig.Config) []weights.Spec {
 // quantization tells the binder which int8 layers also quantize activations, and what
 // to quantize on load.
 func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
-	w8a8 := quant.W8A8Prefixes
+	w8a8 := w8a8Modules
 	if cfg.Quantization != nil {
 		w8a8 = cfg.Quantization.W8A8
 	}
@@ -106,12 +106,12 @@ func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
 					return true
 				}
 			}
-			return opts.LMW8A8 && strings.HasPrefix(name, "language_model.") && quant.RoleOf(name, []int{1, 1}, true) == quant.W8A8
+			return opts.LMW8A8 && strings.HasPrefix(name, "language_model.") && roleOf(name, []int{1, 1}, true) == quant.W8A8
 		},
 		Quantize: quant.QuantizeRows,
 	}
 	if opts.Int8 {
-		q.OnLoad = func(name string, shape []int) bool { return quant.RoleOf(name, shape, opts.LMW8A8) != quant.Keep }
+		q.OnLoad = func(name string, shape []int) bool { return roleOf(name, shape, opts.LMW8A8) != quant.Keep }
 	}
 	return q
 }

@@ -42,7 +42,7 @@ func NewRandomStore(cfg *hfconfig.Config, int8, lmW8A8 bool) *RandomStore {
 	s := &RandomStore{tensors: map[string]randomTensor{}, workers: goruntime.GOMAXPROCS(0)}
 	for _, spec := range ExpectedTensors(cfg) {
 		t := randomTensor{shape: spec.Shape, dtype: "F32"}
-		if int8 && quant.RoleOf(spec.Name, spec.Shape, lmW8A8) != quant.Keep {
+		if int8 && roleOf(spec.Name, spec.Shape, lmW8A8) != quant.Keep {
 			t.dtype = "I8"
 			s.tensors[strings.TrimSuffix(spec.Name, ".weight")+".weight_scale"] = randomTensor{shape: spec.Shape[:1], dtype: "F32", rows: spec.Shape[0], scale: true}
 		}

@@ -15,7 +15,7 @@ func tensorBytes(s weights.Spec, int8, lmW8A8 bool) int64 {
 	for _, d := range s.Shape {
 		n *= int64(d)
 	}
-	if int8 && quant.RoleOf(s.Name, s.Shape, lmW8A8) != quant.Keep {
+	if int8 && roleOf(s.Name, s.Shape, lmW8A8) != quant.Keep {
 		return n + 4*int64(s.Shape[0])
 	}
 	return 4 * n

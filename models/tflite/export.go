@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/safetensors"
 	"github.com/edgevlm/edge/models/weights"
@@ -215,8 +216,9 @@ func (p *imagePath) build(ctx context.Context, opts Options) (*graph, error) {
 	v := p.cfg.Vision
 	d, ps, c := int32(v.HiddenSize), int32(v.PatchSize), int32(v.NumChannels)
 	grid := int32(v.ImageSize) / ps
+	plan := blip2.QuantPlan(false)
 	int8For := func(name string, w *runtime.Weight) bool {
-		return opts.Int8 && quant.RoleOf(name+".weight", []int{w.Out, w.In}, false) != quant.Keep
+		return opts.Int8 && plan.Role(name+".weight", []int{w.Out, w.In}) != quant.Keep
 	}
 	lin := func(name string, x int32, l runtime.Linear) int32 {
 		return g.linear(name, x, l.W, l.Bias, int8For(name, l.W))

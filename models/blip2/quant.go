@@ -1,0 +1,61 @@
+package blip2
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/edgevlm/edge/quant"
+)
+
+// BLIP-2's int8 form, as `edge quantize` writes it and --int8 loads it: the vision
+// encoder's and Q-Former's linear layers in W8A8 (int8 activations too), the projection
+// and the language model weight-only (float activations; with lmW8A8 its linear layers
+// take int8 activations as well, embeddings and heads staying weight-only). Only 2-D
+// `.weight` matrices are quantized; norms, biases, the patch convolution, positions and
+// T5's relative position biases stay float.
+var (
+	w8a8Modules       = []string{"vision_model.encoder.", "qformer.encoder."}
+	weightOnlyModules = []string{"language_projection.", "language_model."}
+)
+
+// QuantPlan is BLIP-2's int8 plan for quant.WriteCheckpoint.
+func QuantPlan(lmW8A8 bool) quant.Plan {
+	p := quant.Plan{Role: func(name string, shape []int) quant.Role { return roleOf(name, shape, lmW8A8) },
+		W8A8: slices.Clone(w8a8Modules), WeightOnly: slices.Clone(weightOnlyModules)}
+	if lmW8A8 {
+		p.W8A8, p.WeightOnly = append(p.W8A8, weightOnlyModules...), nil
+	}
+	return p
+}
+
+// roleOf decides a tensor's storage from its name and shape.
+func roleOf(name string, shape []int, lmW8A8 bool) quant.Role {
+	if len(shape) != 2 || !strings.HasSuffix(name, ".weight") {
+		return quant.Keep
+	}
+	switch {
+	case strings.Contains(name, "embed_positions") || strings.Contains(name, "relative_attention_bias"):
+		return quant.Keep
+	case hasPrefix(name, w8a8Modules):
+		return quant.W8A8
+	case hasPrefix(name, weightOnlyModules):
+		if lmW8A8 && isLMLinear(name) {
+			return quant.W8A8
+		}
+		return quant.WeightOnly
+	}
+	return quant.Keep
+}
+
+func isLMLinear(name string) bool {
+	return !strings.Contains(name, "embed_tokens") && !strings.Contains(name, "shared.") && !strings.Contains(name, "lm_head")
+}
+
+func hasPrefix(name string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
