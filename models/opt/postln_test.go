@@ -62,7 +62,7 @@ func TestPostLNMatchesTheReferenceEquations(t *testing.T) {
 	pos := st.put(rng, p+"embed_positions.weight", maxPos+2, d)
 	type lin struct{ w, b []float32 }
 	type ref struct {
-		q, k, v, o, fc1, fc2 lin
+		q, k, v, o, fc1, fc2   lin
 		ln1w, ln1b, ln2w, ln2b []float32
 	}
 	put := func(name string, out, in int) lin {
