@@ -30,7 +30,7 @@ tflite:
 	scripts/install-tflite.sh
 
 test-tflite: tflite
-	$(TFLITE_ENV) $(GO) vet -tags tflite ./runtime/tflite/ ./models/tflite/
+	$(TFLITE_ENV) $(GO) vet -tags tflite ./runtime/tflite/
 	$(TFLITE_ENV) $(GO) test $(TESTFLAGS) -tags tflite ./runtime/tflite/
 
 # bin/edge with the TFLite engine (--encoder tflite).

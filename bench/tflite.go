@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	tflitemodel "github.com/edgevlm/edge/models/tflite"
+	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/runtime/tflite"
 )
 
@@ -27,7 +27,7 @@ func openTFLite(ctx context.Context, dir string, threads int, pixels []float32) 
 	}
 	f.Close()
 	defer os.Remove(f.Name())
-	if err := tflitemodel.WriteFile(ctx, dir, f.Name(), tflitemodel.Options{}); err != nil {
+	if err := blip2.WriteTFLite(ctx, dir, f.Name(), blip2.TFLiteOptions{}); err != nil {
 		return nil, "", fmt.Errorf("export to TFLite: %w", err)
 	}
 	eng, err := tflite.Open(f.Name(), tflite.Config{Threads: threads})

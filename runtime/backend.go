@@ -74,8 +74,17 @@ type Backend interface {
 	AttentionQKV(qkv *Tensor, p AttentionParams) *Tensor
 }
 
+// RowConcatenator is an optional backend feature: stacking rows in one operation (a
+// graph recorder writes it as one operator).
+type RowConcatenator interface {
+	ConcatRows(ts ...*Tensor) *Tensor
+}
+
 // ConcatRows stacks 2-D tensors with the same column count into a new tensor on be.
 func ConcatRows(be Backend, ts ...*Tensor) *Tensor {
+	if c, ok := be.(RowConcatenator); ok {
+		return c.ConcatRows(ts...)
+	}
 	rows, cols := 0, ts[0].Cols()
 	for _, t := range ts {
 		if t.Cols() != cols {
@@ -172,4 +181,50 @@ func ParseActivation(name string, fallback Activation) Activation {
 		return ActGELUTanh
 	}
 	return fallback
+}
+
+// PatchCutter is an optional backend feature: cutting an image into patch rows on the
+// backend itself.
+type PatchCutter interface {
+	Patches(pixels *Tensor, patch int) *Tensor
+}
+
+// Patches cuts pixels [C, S, S] into one row per non-overlapping patch×patch square,
+// row-major over the grid, each row ordered (channel, y, x) like a flattened
+// convolution kernel: [(S/patch)², C·patch·patch], the input of a patch embedding.
+// A backend without PatchCutter does it through the host (pixels come from there).
+func Patches(be Backend, pixels *Tensor, patch int) *Tensor {
+	if pc, ok := be.(PatchCutter); ok {
+		return pc.Patches(pixels, patch)
+	}
+	c, s := pixels.Shape[0], pixels.Shape[1]
+	g := s / patch
+	out := make([]float32, g*g*c*patch*patch)
+	CutPatches(out, be.Host(pixels, nil), c, s, patch)
+	return be.FromHost(out, g*g, c*patch*patch)
+}
+
+// CutPatches writes the patch rows of CHW pixels (c channels of s×s) into dst, as
+// Patches lays them out; it is the host loop behind it, for backends to share.
+func CutPatches(dst, pixels []float32, c, s, p int) {
+	grid := s / p
+	rowLen := c * p * p
+	for gy := 0; gy < grid; gy++ {
+		for gx := 0; gx < grid; gx++ {
+			r := gy*grid + gx
+			row := dst[r*rowLen : (r+1)*rowLen]
+			i := 0
+			for ch := 0; ch < c; ch++ {
+				for ky := 0; ky < p; ky++ {
+					src := pixels[ch*s*s+(gy*p+ky)*s+gx*p:]
+					if p == 16 { // the common patch size: one 64-byte move
+						*(*[16]float32)(row[i:]) = *(*[16]float32)(src)
+						i += 16
+						continue
+					}
+					i += copy(row[i:i+p], src[:p])
+				}
+			}
+		}
+	}
 }

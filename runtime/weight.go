@@ -5,6 +5,9 @@ import "sync"
 // Weight is the matrix of a linear layer, stored [Out, In] row-major as in PyTorch, either
 // in float32 or as int8 with one symmetric scale per output row.
 type Weight struct {
+	// Name is the layer's checkpoint name (without ".weight"), for logs and exported
+	// graphs.
+	Name    string
 	Out, In int
 	F32     []float32 // [Out, In]; nil when quantized
 	I8      []int8    // [Out, In]; nil when float

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
-	"github.com/edgevlm/edge/models/tflite"
 )
 
 func exportTFLiteCommand() command {
@@ -38,7 +38,7 @@ Examples:
 				return err
 			}
 		}
-		if err := tflite.WriteFile(ctx, dir, pos[0], tflite.Options{Int8: *int8}); err != nil {
+		if err := blip2.WriteTFLite(ctx, dir, pos[0], blip2.TFLiteOptions{Int8: *int8}); err != nil {
 			return err
 		}
 		st, err := os.Stat(pos[0])

@@ -11,7 +11,6 @@ import (
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
-	tflitemodel "github.com/edgevlm/edge/models/tflite"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 	"github.com/edgevlm/edge/runtime/cuda"
@@ -143,7 +142,7 @@ func (m *modelFlags) attachEncoder(e env, model *blip2.Model, int8 bool) error {
 		}
 		f.Close()
 		path = f.Name()
-		if err := tflitemodel.WriteFile(context.Background(), model.Dir, path, tflitemodel.Options{Int8: int8}); err != nil {
+		if err := blip2.WriteTFLite(context.Background(), model.Dir, path, blip2.TFLiteOptions{Int8: int8}); err != nil {
 			return fmt.Errorf("--encoder tflite: export: %w", err)
 		}
 		defer os.Remove(path) // the engine has read it

@@ -55,6 +55,9 @@ type Options struct {
 	Int8 bool
 	// LMW8A8 also runs the language model's linear layers with int8 activations.
 	LMW8A8 bool
+	// ImagePathOnly binds the vision model, Q-Former and projection but no language
+	// model (LM stays nil): what an export of the image path needs.
+	ImagePathOnly bool
 }
 
 // lmEmbedDim is the width of the language model's input embeddings, which the
@@ -75,6 +78,9 @@ func bind(b *weights.Binder, cfg *hfconfig.Config, opts Options) *Model {
 	m.Vision = bindVision(b, cfg.Vision)
 	m.QFormer = bindQFormer(b, cfg.QFormer, cfg.NumQueryTokens, cfg.Vision.HiddenSize)
 	m.Projection = b.Linear("language_projection", lmEmbedDim(cfg.Text), cfg.QFormer.HiddenSize, true)
+	if opts.ImagePathOnly {
+		return m
+	}
 	switch cfg.Text.ModelType {
 	case "t5":
 		m.LM = t5.Bind(b, "language_model.", cfg.Text, opts.Backend, t5.Options{NoCache: opts.NoCache, ContextLength: opts.ContextLength})
@@ -213,7 +219,13 @@ func (m *Model) EncodePixels(pixels []float32) (*ImageFeatures, error) {
 		}
 		return &ImageFeatures{Prefix: m.Backend.FromHost(prefix, q, e)}, nil
 	}
-	v, err := m.Vision.Forward(m.Backend, pixels)
+	c, size := m.Config.Vision.NumChannels, m.Config.Vision.ImageSize
+	if len(pixels) != c*size*size {
+		return nil, fmt.Errorf("vision: %d pixel values, want %d×%d×%d", len(pixels), c, size, size)
+	}
+	px := m.Backend.FromHost(pixels, c, size, size)
+	v, err := m.Vision.Forward(m.Backend, px)
+	runtime.Recycle(m.Backend, px)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package blip2
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/weights"
@@ -29,7 +28,6 @@ type VisionModel struct {
 	positions []float32      // [patches+1, hidden]
 	layers    []vitLayer
 	post      layerNorm
-	patchBuf  sync.Pool // *[]float32: the patch matrix of one image, reused
 }
 
 func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
@@ -58,52 +56,16 @@ func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
 	return v
 }
 
-// patches cuts CHW pixels into one row per patch (row-major over the grid), each row
-// ordered (channel, ky, kx) like the flattened convolution kernel: [grid², 3·p·p] on the
-// host (the pixels come from the host), in a pooled buffer to give back to patchBuf.
-func (v *VisionModel) patches(pixels []float32) *[]float32 {
-	c, s, p := v.cfg.NumChannels, v.cfg.ImageSize, v.cfg.PatchSize
-	grid := s / p
-	n := grid * grid * c * p * p
-	buf, _ := v.patchBuf.Get().(*[]float32)
-	if buf == nil || len(*buf) != n {
-		b := make([]float32, n)
-		buf = &b
-	}
-	rowLen := c * p * p
-	for gy := 0; gy < grid; gy++ {
-		for gx := 0; gx < grid; gx++ {
-			r := gy*grid + gx
-			row := (*buf)[r*rowLen : (r+1)*rowLen]
-			i := 0
-			for ch := 0; ch < c; ch++ {
-				for ky := 0; ky < p; ky++ {
-					src := pixels[ch*s*s+(gy*p+ky)*s+gx*p:]
-					if p == 16 { // the common patch size: one 64-byte move
-						*(*[16]float32)(row[i:]) = *(*[16]float32)(src)
-						i += 16
-						continue
-					}
-					i += copy(row[i:i+p], src[:p])
-				}
-			}
-		}
-	}
-	return buf
-}
-
-// Forward returns the post-layer-normed hidden states [patches+1, hidden].
-func (v *VisionModel) Forward(be runtime.Backend, pixels []float32) (*runtime.Tensor, error) {
+// Forward returns the post-layer-normed hidden states [patches+1, hidden] of pixels
+// [channels, size, size].
+func (v *VisionModel) Forward(be runtime.Backend, pixels *runtime.Tensor) (*runtime.Tensor, error) {
 	c, s := v.cfg.NumChannels, v.cfg.ImageSize
-	if len(pixels) != c*s*s {
-		return nil, fmt.Errorf("vision: %d pixel values, want %d×%d×%d", len(pixels), c, s, s)
+	if len(pixels.Shape) != 3 || pixels.Shape[0] != c || pixels.Shape[1] != s || pixels.Shape[2] != s {
+		return nil, fmt.Errorf("vision: pixel values %v, want [%d %d %d]", pixels.Shape, c, s, s)
 	}
-	d, p := v.cfg.HiddenSize, v.cfg.PatchSize
-	grid := s / p
-	buf := v.patches(pixels)
-	patches := be.FromHost(*buf, grid*grid, c*p*p) // [patches, 3·p·p]
-	v.patchBuf.Put(buf)
-	emb := be.Linear(patches, v.patch) // the patch convolution: [patches, hidden]
+	d := v.cfg.HiddenSize
+	patches := runtime.Patches(be, pixels, v.cfg.PatchSize) // [patches, 3·p·p]
+	emb := be.Linear(patches, v.patch)                      // the patch convolution: [patches, hidden]
 	class := be.FromHost(v.class, 1, d)
 	x := runtime.ConcatRows(be, class, emb) // [patches+1, hidden]
 	runtime.Recycle(be, patches, emb, class)

@@ -140,7 +140,7 @@ func (b *Binder) Embedding(name string, rows, cols int) *runtime.Weight {
 // matrix binds prefix.weight as an out×in matrix: int8 with prefix.weight_scale when
 // stored so, quantized now when the OnLoad rule says so, float otherwise.
 func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight {
-	w := &runtime.Weight{Out: out, In: in}
+	w := &runtime.Weight{Out: out, In: in, Name: prefix}
 	name := prefix + ".weight"
 	dtype, ok := b.check(name, shape)
 	if !ok {

@@ -94,3 +94,15 @@ func (b *Backend) Argmax(x *runtime.Tensor) int {
 	}
 	return best
 }
+
+// Patches cuts CHW pixels into patch rows (see runtime.Patches).
+func (b *Backend) Patches(pixels *runtime.Tensor, patch int) *runtime.Tensor {
+	if len(pixels.Shape) != 3 || pixels.Shape[1] != pixels.Shape[2] || patch <= 0 || pixels.Shape[1]%patch != 0 {
+		panic(fmt.Sprintf("cpu: patches of %d from %v", patch, pixels))
+	}
+	c, s := pixels.Shape[0], pixels.Shape[1]
+	g := s / patch
+	out := b.tensor(g*g, c*patch*patch)
+	runtime.CutPatches(data(out), data(pixels), c, s, patch)
+	return out
+}

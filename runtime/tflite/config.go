@@ -1,5 +1,8 @@
-// Package tflite runs an exported BLIP-2 image path (models/tflite) with TensorFlow
-// Lite through go-tflite, on the CPU with the XNNPack delegate where the library has it.
+// Package tflite is the TensorFlow Lite engine: it writes graphs (Recorder, a backend
+// whose operations append TFLite operators, so a model's own forward pass becomes a
+// .tflite file: see blip2.ExportTFLite), checks files before TFLite sees them (Verify),
+// and runs them through go-tflite, on the CPU with the XNNPack delegate where the
+// library has it. It imports nothing of the project outside runtime/.
 //
 // The engine is built with the `tflite` build tag; without it Open reports
 // ErrNotBuilt. With the tag, the TFLite C library (libtensorflowlite_c.so, TFLite 2.9,

@@ -20,8 +20,6 @@ import (
 
 	gotflite "github.com/tphakala/go-tflite"
 	"github.com/tphakala/go-tflite/delegates/xnnpack"
-
-	tfmodel "github.com/edgevlm/edge/models/tflite"
 )
 
 // Engine is one TFLite interpreter over an exported image path. Run is safe for
@@ -33,7 +31,7 @@ type Engine struct {
 	inShape  []int
 	outShape []int
 	delegate string
-	Info     *tfmodel.Info
+	Info     *Info
 }
 
 // LoadLibrary opens the TFLite C library for this process (once; later calls reuse
@@ -56,7 +54,7 @@ func Open(path string, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tflite: %w", err)
 	}
-	info, err := tfmodel.Verify(data)
+	info, err := Verify(data)
 	if err != nil {
 		return nil, fmt.Errorf("tflite: %s: %w", path, err)
 	}

@@ -4,13 +4,11 @@ package tflite
 
 import (
 	"context"
-
-	tfmodel "github.com/edgevlm/edge/models/tflite"
 )
 
 // Engine runs an exported image path; without the tflite tag it cannot be opened.
 type Engine struct {
-	Info *tfmodel.Info
+	Info *Info
 }
 
 // LoadLibrary reports ErrNotBuilt: rebuild with -tags tflite.

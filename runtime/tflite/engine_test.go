@@ -1,6 +1,6 @@
 //go:build tflite && cgo
 
-package tflite
+package tflite_test
 
 import (
 	"context"
@@ -18,17 +18,15 @@ import (
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/preprocess"
-	tfmodel "github.com/edgevlm/edge/models/tflite"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
+	"github.com/edgevlm/edge/runtime/tflite"
 )
-
-const testdata = "../../testdata"
 
 // needLibrary skips the test when the TFLite C library cannot be loaded here.
 func needLibrary(t testing.TB) {
 	t.Helper()
-	if err := LoadLibrary(Config{}); err != nil {
+	if err := tflite.LoadLibrary(tflite.Config{}); err != nil {
 		t.Skipf("TFLite C library not installed (scripts/install-tflite.sh): %v", err)
 	}
 }
@@ -84,7 +82,7 @@ func (f fixture) images(t testing.TB, m *blip2.Model) map[string][]float32 {
 func export(t testing.TB, model string, int8 bool) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "image_path.tflite")
-	require.NoError(t, tfmodel.WriteFile(context.Background(), model, path, tfmodel.Options{Int8: int8}))
+	require.NoError(t, blip2.WriteTFLite(context.Background(), model, path, blip2.TFLiteOptions{Int8: int8}))
 	return path
 }
 
@@ -111,7 +109,7 @@ func TestMatchesGoImagePath(t *testing.T) {
 			defer m.Close()
 			path := export(t, fx.model, false)
 			for _, noXNN := range []bool{false, true} {
-				e, err := Open(path, Config{NoXNNPack: noXNN})
+				e, err := tflite.Open(path, tflite.Config{NoXNNPack: noXNN})
 				require.NoError(t, err)
 				worst := 0.0
 				for name, px := range f.images(t, m) {
@@ -140,7 +138,7 @@ func TestInt8KeepsDemoCaptions(t *testing.T) {
 	m, err := blip2.Load(fx.model, blip2.Options{Backend: cpu.New(0)})
 	require.NoError(t, err)
 	defer m.Close()
-	e, err := Open(export(t, fx.model, true), Config{})
+	e, err := tflite.Open(export(t, fx.model, true), tflite.Config{})
 	require.NoError(t, err)
 	defer e.Close()
 	pixels := f.images(t, m)
@@ -228,12 +226,12 @@ func TestNodeClient(t *testing.T) {
 			Input, Output struct{ Name, Shape string }
 		}
 		require.NoError(t, json.Unmarshal(msg, &shapes), "node printed %s", msg)
-		require.Equal(t, tfmodel.InputName, shapes.Input.Name)
-		require.Equal(t, tfmodel.OutputName, shapes.Output.Name)
+		require.Equal(t, blip2.TFLiteInput, shapes.Input.Name)
+		require.Equal(t, blip2.TFLiteOutput, shapes.Output.Name)
 		require.Equal(t, "1,16,192", shapes.Output.Shape)
 		fromNode := readF32(t, out)
 
-		e, err := Open(path, Config{NoXNNPack: true, Threads: 2})
+		e, err := tflite.Open(path, tflite.Config{NoXNNPack: true, Threads: 2})
 		require.NoError(t, err)
 		got, err := e.Run(context.Background(), px)
 		require.NoError(t, err)
@@ -264,12 +262,12 @@ func TestRefusesDamagedFiles(t *testing.T) {
 	} {
 		p := filepath.Join(dir, "bad.tflite")
 		require.NoError(t, os.WriteFile(p, bad, 0o644))
-		_, err := Open(p, Config{})
+		_, err := tflite.Open(p, tflite.Config{})
 		require.Error(t, err, name)
-		require.True(t, errors.Is(err, tfmodel.ErrInvalid), "%s: %v", name, err)
+		require.True(t, errors.Is(err, tflite.ErrInvalid), "%s: %v", name, err)
 		require.Contains(t, err.Error(), p, name)
 	}
-	_, err = Open(filepath.Join(dir, "missing.tflite"), Config{})
+	_, err = tflite.Open(filepath.Join(dir, "missing.tflite"), tflite.Config{})
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
@@ -278,8 +276,8 @@ func TestRefusesDamagedFiles(t *testing.T) {
 func TestMissingLibrary(t *testing.T) {
 	if os.Getenv("EDGE_TFLITE_CHILD") == "1" {
 		path := export(t, fixtures[1].model, false)
-		_, err := Open(path, Config{LibraryPath: "/nonexistent/libtensorflowlite_c.so"})
-		require.ErrorIs(t, err, ErrLibrary)
+		_, err := tflite.Open(path, tflite.Config{LibraryPath: "/nonexistent/libtensorflowlite_c.so"})
+		require.ErrorIs(t, err, tflite.ErrLibrary)
 		require.Contains(t, err.Error(), "/nonexistent/libtensorflowlite_c.so")
 		require.Contains(t, err.Error(), "install-tflite.sh")
 		return
@@ -315,15 +313,15 @@ func BenchmarkImagePath(b *testing.B) {
 		for _, bc := range []struct {
 			name string
 			path string
-			cfg  Config
+			cfg  tflite.Config
 		}{
-			{"tflite-xnnpack", fp32, Config{Threads: threads}},
-			{"tflite-builtin", fp32, Config{Threads: threads, NoXNNPack: true}},
-			{"tflite-int8-xnnpack", int8, Config{Threads: threads}},
-			{"tflite-int8-builtin", int8, Config{Threads: threads, NoXNNPack: true}},
+			{"tflite-xnnpack", fp32, tflite.Config{Threads: threads}},
+			{"tflite-builtin", fp32, tflite.Config{Threads: threads, NoXNNPack: true}},
+			{"tflite-int8-xnnpack", int8, tflite.Config{Threads: threads}},
+			{"tflite-int8-builtin", int8, tflite.Config{Threads: threads, NoXNNPack: true}},
 		} {
 			b.Run(fmt.Sprintf("threads=%d/%s", threads, bc.name), func(b *testing.B) {
-				e, err := Open(bc.path, bc.cfg)
+				e, err := tflite.Open(bc.path, bc.cfg)
 				require.NoError(b, err)
 				defer e.Close()
 				// The first invoke prepares XNNPack's packed weights: not part of a frame.

@@ -1,4 +1,4 @@
-package tflite
+package tflite_test
 
 import (
 	"context"
@@ -9,13 +9,28 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/runtime/tflite"
+)
+
+// The export is the models/blip2 forward pass recorded by Recorder; these tests read
+// the files it writes.
+
+// Options and the functions below name the export as these tests always called it.
+type Options = blip2.TFLiteOptions
+
+var (
+	Export     = blip2.ExportTFLite
+	WriteFile  = blip2.WriteTFLite
+	InputName  = blip2.TFLiteInput
+	OutputName = blip2.TFLiteOutput
 )
 
 const testdata = "../../testdata"
 
 var models = []struct{ name, dir string }{
-	{"shapes", "../shapes/blip2-shapes-opt"},
+	{"shapes", "../../models/shapes/blip2-shapes-opt"},
 	{"tiny-opt", filepath.Join(testdata, "tiny-opt/model")},
 	{"tiny-t5", filepath.Join(testdata, "tiny-t5/model")},
 }
@@ -46,33 +61,44 @@ func TestExportStructure(t *testing.T) {
 				data, err := Export(context.Background(), m.dir, Options{Int8: int8})
 				require.NoError(t, err)
 				sizes[i] = len(data)
-				info, err := Verify(data)
+				info, err := tflite.Verify(data)
 				require.NoError(t, err)
-				require.EqualValues(t, schemaVersion, info.Version)
-				require.Equal(t, []TensorInfo{{Name: InputName, Shape: []int{1, v.NumChannels, v.ImageSize, v.ImageSize}}}, info.Inputs)
+				require.EqualValues(t, tflite.SchemaVersion, info.Version)
+				require.Equal(t, []tflite.TensorInfo{{Name: InputName, Shape: []int{1, v.NumChannels, v.ImageSize, v.ImageSize}}}, info.Inputs)
 				require.Len(t, info.Outputs, 1)
 				require.Equal(t, OutputName, info.Outputs[0].Name)
 				require.Equal(t, 1, info.Outputs[0].Shape[0])
 				require.Equal(t, cfg.NumQueryTokens, info.Outputs[0].Shape[1])
 				require.Equal(t, map[string]string{InputName: InputName, OutputName: OutputName}, info.Signature)
 
-				require.Equal(t, linears, info.OpCounts[opFullyConnect], "FULLY_CONNECTED")
-				require.Equal(t, 2*attentions, info.OpCounts[opBatchMatMul], "BATCH_MATMUL")
-				require.Equal(t, attentions, info.OpCounts[opSoftmax], "SOFTMAX")
-				require.Equal(t, norms, info.OpCounts[opRsqrt], "RSQRT (one per layer norm)")
-				require.Equal(t, 2*norms, info.OpCounts[opMean], "MEAN")
-				require.Equal(t, v.NumHiddenLayers+q.NumHiddenLayers, info.OpCounts[opGelu], "GELU")
-				require.Equal(t, 1, info.OpCounts[opConv2D], "CONV_2D")
+				require.Equal(t, linears, info.OpCounts[tflite.OpFullyConnect], "FULLY_CONNECTED")
+				require.Equal(t, 2*attentions, info.OpCounts[tflite.OpBatchMatMul], "BATCH_MATMUL")
+				require.Equal(t, attentions, info.OpCounts[tflite.OpSoftmax], "SOFTMAX")
+				require.Equal(t, norms, info.OpCounts[tflite.OpRsqrt], "RSQRT (one per layer norm)")
+				require.Equal(t, 2*norms, info.OpCounts[tflite.OpMean], "MEAN")
+				require.Equal(t, v.NumHiddenLayers+q.NumHiddenLayers, info.OpCounts[tflite.OpGelu], "GELU")
+				require.Equal(t, 1, info.OpCounts[tflite.OpConv2D], "CONV_2D")
 				if int8 {
-					require.Positive(t, info.ConstantBytes[typeInt8])
+					require.Positive(t, info.ConstantBytes[tflite.TypeInt8])
 					require.Contains(t, info.Description, "int8")
 				} else {
-					require.Zero(t, info.ConstantBytes[typeInt8])
+					require.Zero(t, info.ConstantBytes[tflite.TypeInt8])
 				}
 			}
 			t.Logf("%s: fp32 %d bytes, int8 %d bytes", m.name, sizes[0], sizes[1])
 			require.Less(t, sizes[1], sizes[0], "the int8 file is smaller")
 		})
+	}
+}
+
+// TestExportIsDeterministic: the same checkpoint gives the same bytes, run after run.
+func TestExportIsDeterministic(t *testing.T) {
+	for _, int8 := range []bool{false, true} {
+		a, err := Export(context.Background(), models[1].dir, Options{Int8: int8})
+		require.NoError(t, err)
+		b, err := Export(context.Background(), models[1].dir, Options{Int8: int8})
+		require.NoError(t, err)
+		require.Equal(t, a, b, "int8=%v", int8)
 	}
 }
 
@@ -114,7 +140,7 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 	require.NoError(t, WriteFile(context.Background(), filepath.Join(testdata, "tiny-opt/model"), path, Options{}))
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	_, err = Verify(data)
+	_, err = tflite.Verify(data)
 	require.NoError(t, err)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
@@ -139,7 +165,7 @@ func TestOHWI(t *testing.T) {
 			}
 		}
 	}
-	got := ohwi(w, 2, 3, 2)
+	got := tflite.OHWI(w, 2, 3, 2)
 	require.Equal(t, float32(1000+100*2+10*1+0), got[((1*2+1)*2+0)*3+2]) // o=1, y=1, x=0, c=2
 	require.Equal(t, float32(0), got[0])
 	require.Equal(t, float32(1211), got[len(got)-1])

@@ -1,12 +1,9 @@
 package tflite
 
-import (
-	"github.com/edgevlm/edge/quant"
-	"github.com/edgevlm/edge/runtime"
-)
+import "github.com/edgevlm/edge/runtime"
 
-// The layers of the image path as TFLite operators. Activations are 2-D [rows, features]
-// (batch 1), as the project's own backend computes them.
+// The operations a Recorder writes, as TFLite operators. Activations are 2-D
+// [rows, features] (batch 1), as the project's own backends compute them.
 
 // linear is x·Wᵀ + b with FULLY_CONNECTED, float or int8 weights.
 //
@@ -17,7 +14,7 @@ import (
 // the bias as an ADD: (x·Qᵀ)·s + b is x·(s·Q)ᵀ + b.
 func (g *graph) linear(name string, x int32, w *runtime.Weight, bias []float32, int8Weights bool) int32 {
 	rows := g.shape(x)[0]
-	if !int8Weights {
+	if !int8Weights || !w.Quantized() {
 		inputs := []int32{x, g.constF32(name+".weight", floatWeights(w), int32(w.Out), int32(w.In)), -1}
 		if bias != nil {
 			inputs[2] = g.constF32(name+".bias", bias, int32(w.Out))
@@ -27,9 +24,6 @@ func (g *graph) linear(name string, x int32, w *runtime.Weight, bias []float32, 
 		return out
 	}
 	q, s := w.I8, w.Scales
-	if q == nil {
-		q, s = quant.QuantizeRows(w.F32, w.Out, w.In)
-	}
 	wt := g.constI8(name+".weight", q, []float32{1}, int32(w.Out), int32(w.In))
 	acc := g.activation(name+".int8", rows, int32(w.Out))
 	const hybridVersion = 3 // float input and output, int8 weights
