@@ -41,6 +41,7 @@ func TestThermalPauseStopsCaptionsAndSaysSo(t *testing.T) {
 	var mu sync.Mutex
 	var captions []mqtt.Caption
 	var statuses []mqtt.Status
+	var undecodable []error // checked on the test goroutine: require must not run in the callback
 	ready := make(chan string, 1)
 	cfg := Config{
 		Camera:         CameraConfig{Source: "synthetic", MaxFPS: 20, ScenePeriod: 5},
@@ -64,11 +65,17 @@ func TestThermalPauseStopsCaptionsAndSaysSo(t *testing.T) {
 		switch msg.Topic() {
 		case "edge/thermal/caption":
 			var c mqtt.Caption
-			require.NoError(t, json.Unmarshal(msg.Payload(), &c))
+			if err := json.Unmarshal(msg.Payload(), &c); err != nil {
+				undecodable = append(undecodable, err)
+				return
+			}
 			captions = append(captions, c)
 		case "edge/thermal/status":
 			var s mqtt.Status
-			require.NoError(t, json.Unmarshal(msg.Payload(), &s))
+			if err := json.Unmarshal(msg.Payload(), &s); err != nil {
+				undecodable = append(undecodable, err)
+				return
+			}
 			statuses = append(statuses, s)
 		}
 	})
@@ -96,6 +103,9 @@ func TestThermalPauseStopsCaptionsAndSaysSo(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond, "captions resume when cool")
 	cancel()
 	require.NoError(t, <-done)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Empty(t, undecodable, "every caption and status decodes")
 }
 
 func TestThrottlingKeepsTheGivenShare(t *testing.T) {
