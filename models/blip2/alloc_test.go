@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgevlm/edge/models/preprocess"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 )
@@ -118,4 +119,28 @@ func TestGreedyGenerateAllocatesOnlyUpFront(t *testing.T) {
 	short, long := count(2), count(20)
 	t.Logf("greedy Generate: %.1f allocations for 2 tokens, %.1f for 20 (sequence start included)", short, long)
 	require.Equal(t, short, long, "allocations grow with the number of tokens")
+}
+
+// TestPrefixReuseGivesTheSameAnswers: a prefix computed once answers several prompts
+// exactly as running the whole model on the image for each does.
+func TestPrefixReuseGivesTheSameAnswers(t *testing.T) {
+	be := cpu.New(2)
+	defer be.Close()
+	m, err := Load("../shapes/blip2-shapes-opt", Options{Backend: be})
+	require.NoError(t, err)
+	defer m.Close()
+	img, err := preprocess.DecodeFile(testdata + "/demo/images/scene00.png")
+	require.NoError(t, err)
+	prefix, tm, err := m.ImagePrefix(img)
+	require.NoError(t, err)
+	require.Positive(t, tm.Image)
+	opts := m.DefaultGenerateOptions()
+	for _, prompt := range []string{"", "a picture of", "Question: what color is the background? Answer:", "Question: how many shapes are there? Answer:"} {
+		whole, err := m.Generate(context.Background(), img, prompt, opts)
+		require.NoError(t, err)
+		reused, err := m.GenerateWithPrefix(context.Background(), prefix, prompt, opts)
+		require.NoError(t, err)
+		require.Equal(t, whole.Tokens, reused.Tokens, "prompt %q", prompt)
+		require.Zero(t, reused.Timings.Image, "no image path when the prefix is given")
+	}
 }

@@ -103,6 +103,55 @@ func (m *Model) Generate(ctx context.Context, img image.Image, prompt string, op
 
 // GenerateFromPixels is Generate on preprocessed pixel values.
 func (m *Model) GenerateFromPixels(ctx context.Context, pixels []float32, prompt string, opts runtime.GenerateOptions) (*Result, error) {
+	ids, err := m.checkPrompt(prompt, &opts)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	f, err := m.EncodePixels(pixels)
+	if err != nil {
+		return nil, err
+	}
+	image := time.Since(t0)
+	r, err := m.generate(ctx, f.Prefix, ids, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.Timings.Image = image
+	r.Timings.Total += image
+	return r, nil
+}
+
+// ImagePrefix preprocesses img and runs the image path: the language model's prefix
+// [numQuery, lmEmbed], to give to GenerateWithPrefix as often as there are prompts
+// about the same image. Its timings are the preprocessing's and the image path's.
+func (m *Model) ImagePrefix(img image.Image) (*runtime.Tensor, Timings, error) {
+	t0 := time.Now()
+	pixels, err := m.PixelValues(img)
+	if err != nil {
+		return nil, Timings{}, err
+	}
+	t1 := time.Now()
+	f, err := m.EncodePixels(pixels)
+	if err != nil {
+		return nil, Timings{}, err
+	}
+	t2 := time.Now()
+	return f.Prefix, Timings{Preprocess: t1.Sub(t0), Image: t2.Sub(t1), Total: t2.Sub(t0)}, nil
+}
+
+// GenerateWithPrefix answers prompt about an image whose prefix ImagePrefix computed:
+// the image path does not run again. The prefix is read, not consumed.
+func (m *Model) GenerateWithPrefix(ctx context.Context, prefix *runtime.Tensor, prompt string, opts runtime.GenerateOptions) (*Result, error) {
+	ids, err := m.checkPrompt(prompt, &opts)
+	if err != nil {
+		return nil, err
+	}
+	return m.generate(ctx, prefix, ids, opts)
+}
+
+// checkPrompt tokenizes prompt and checks it and opts.MaxNewTokens fit the context.
+func (m *Model) checkPrompt(prompt string, opts *runtime.GenerateOptions) ([]int, error) {
 	ids, err := m.InputIDs(prompt)
 	if err != nil {
 		return nil, err
@@ -114,13 +163,13 @@ func (m *Model) GenerateFromPixels(ctx context.Context, pixels []float32, prompt
 		return nil, fmt.Errorf("%w: the prompt takes %d positions and %d new tokens were asked for, but the model's context is %d",
 			runtime.ErrContext, need-opts.MaxNewTokens, opts.MaxNewTokens, m.LM.ContextLength())
 	}
-	t0 := time.Now()
-	f, err := m.EncodePixels(pixels)
-	if err != nil {
-		return nil, err
-	}
+	return ids, nil
+}
+
+// generate runs the language model on the prefix and prompt ids.
+func (m *Model) generate(ctx context.Context, prefix *runtime.Tensor, ids []int, opts runtime.GenerateOptions) (*Result, error) {
 	t1 := time.Now()
-	emb, err := m.InputEmbeddings(f.Prefix, ids)
+	emb, err := m.InputEmbeddings(prefix, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +189,6 @@ func (m *Model) GenerateFromPixels(ctx context.Context, pixels []float32, prompt
 		Tokens:    out.Tokens,
 		PromptIDs: ids,
 		Finished:  out.Finished,
-		Timings:   Timings{Image: t1.Sub(t0), Prefill: t2.Sub(t1), Decode: t3.Sub(t2), Total: t3.Sub(t0)},
+		Timings:   Timings{Prefill: t2.Sub(t1), Decode: t3.Sub(t2), Total: t3.Sub(t1)},
 	}, nil
 }
