@@ -2,6 +2,8 @@ package blip2
 
 import (
 	"context"
+	"math"
+	goruntime "runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -96,29 +98,27 @@ func TestGreedyGenerateAllocatesOnlyUpFront(t *testing.T) {
 	require.NoError(t, err)
 	ids, err := m.InputIDs("")
 	require.NoError(t, err)
-	count := func(n int) float64 {
-		var seq runtime.Sequence
-		setup := func() {
+	// count is the fewest heap allocations of one Generate of n tokens over three tries,
+	// counted around the call alone (the sequence is started outside).
+	count := func(n int) uint64 {
+		best := uint64(math.MaxUint64)
+		for range 3 {
 			emb, err := m.InputEmbeddings(f.Prefix, ids)
 			require.NoError(t, err)
-			seq, _, err = m.LM.Start(emb, n, false)
+			seq, _, err := m.LM.Start(emb, n, false)
 			require.NoError(t, err)
+			var before, after goruntime.MemStats
+			goruntime.ReadMemStats(&before)
+			_, err = runtime.Generate(context.Background(), seq, ids, runtime.GenerateOptions{MaxNewTokens: n, EOS: []int{-1}})
+			goruntime.ReadMemStats(&after)
+			require.NoError(t, err)
+			best = min(best, after.Mallocs-before.Mallocs)
 		}
-		var total float64
-		for range 3 {
-			setup()
-			total += testing.AllocsPerRun(1, func() {
-				if _, err := runtime.Generate(context.Background(), seq, ids, runtime.GenerateOptions{MaxNewTokens: n, EOS: []int{-1}}); err != nil {
-					t.Fatal(err)
-				}
-				setup() // the run AllocsPerRun counts starts from a fresh sequence too
-			})
-		}
-		return total / 3
+		return best
 	}
 	short, long := count(2), count(20)
-	t.Logf("greedy Generate: %.1f allocations for 2 tokens, %.1f for 20 (sequence start included)", short, long)
-	require.Equal(t, short, long, "allocations grow with the number of tokens")
+	t.Logf("greedy Generate: %d allocations for 2 tokens, %d for 20", short, long)
+	require.LessOrEqual(t, long, short, "allocations grow with the number of tokens")
 }
 
 // TestPrefixReuseGivesTheSameAnswers: a prefix computed once answers several prompts
