@@ -200,3 +200,18 @@ func TestHTTPRunLatestFrame(t *testing.T) {
 		require.Contains(t, sc.Text(), lc.Text, "every caption is of the one image")
 	}
 }
+
+// A non-loopback address without a key is refused with one line, before the model loads.
+func TestHTTPNonLoopbackNeedsKey(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--http", "0.0.0.0:0"},
+		{"run", "--http", "0.0.0.0:0", "--duration", "5s"},
+	} {
+		p := startEdge(t, "..", args...)
+		code, _ := p.wait(time.Minute)
+		require.Equal(t, 2, code, "edge %v", args)
+		stderr := strings.TrimSpace(p.stderr.String())
+		require.Contains(t, stderr, "--api-key")
+		require.Equal(t, 1, strings.Count(stderr, "\n")+1, stderr)
+	}
+}
