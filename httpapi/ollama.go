@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"image"
 	"net/http"
 	"time"
@@ -152,7 +151,6 @@ func (s *Server) ollama(w http.ResponseWriter, hr *http.Request, chat bool) {
 }
 
 func (s *Server) ollamaTags(w http.ResponseWriter, r *http.Request) {
-	_ = json.NewEncoder
 	writeJSON(w, 200, map[string]any{"models": []any{map[string]any{
 		"name": s.model.Name() + ":latest", "model": s.model.Name() + ":latest", "modified_at": time.Unix(0, 0).UTC().Format(time.RFC3339),
 		"size": 0, "digest": "", "details": map[string]any{"format": "safetensors", "family": "blip-2", "families": []string{"blip-2"}}}}})
