@@ -32,7 +32,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		captionCommand(), askCommand(), chatCommand(), describeCommand(), infoCommand(),
-		runCommand(), demoCommand(), quantizeCommand(), benchCommand(), exportTFLiteCommand(),
+		runCommand(), serveCommand(), demoCommand(), quantizeCommand(), benchCommand(), exportTFLiteCommand(),
 	}
 }
 

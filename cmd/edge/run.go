@@ -39,6 +39,8 @@ Examples:
   edge run --camera /dev/video0 --mode change --broker tcp://192.168.1.10:1883
   edge run --camera 'nvarguscamerasrc ! nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! appsink'
   edge run --config /etc/edge.yaml --print
+  edge run --http 127.0.0.1:11434            # and the OpenAI/Ollama HTTP API about the latest frame
+  curl -s http://127.0.0.1:11434/v1/frames/latest -o frame.jpg
   mosquitto_sub -t 'edge/+/caption'          # watch the captions
   mosquitto_pub -t edge/cam1/ask -m '{"id":"1","question":"how many shapes are there?"}'`
 	c.run = func(ctx context.Context, e env, args []string) error {
@@ -64,6 +66,8 @@ Examples:
 		verbose := fs.Bool("v", false, "log connection events")
 		buttonPin := fs.Int("button-pin", 0, "40-pin header pin of a push button that asks for a description now (Jetson; 0: none)")
 		ledPin := fs.Int("led-pin", 0, "40-pin header pin of a status LED: off idle, on working, blinking on error (Jetson; 0: none)")
+		httpAddr := fs.String("http", "", "serve the OpenAI and Ollama HTTP API on this address too, e.g. 127.0.0.1:11434 (see edge serve --help)")
+		apiKey := fs.String("api-key", "", "bearer token for the HTTP API (default $EDGE_API_KEY); required for a non-loopback --http")
 		thermal := fs.String("thermal", "auto", "follow the board's temperature: throttle above 80 °C, pause above 95 °C (auto: on a Jetson)")
 		if _, err := parse(fs, args); err != nil {
 			return err
@@ -90,6 +94,11 @@ Examples:
 		str("prefix", &cfg.MQTT.Prefix, *prefix)
 		str("device-id", &cfg.MQTT.DeviceID, *deviceID)
 		str("username", &cfg.MQTT.Username, *user)
+		str("http", &cfg.HTTP.Addr, *httpAddr)
+		if v, ok := os.LookupEnv("EDGE_API_KEY"); ok && !set["api-key"] {
+			cfg.HTTP.APIKey = v
+		}
+		str("api-key", &cfg.HTTP.APIKey, *apiKey)
 		if set["threads"] {
 			cfg.Model.Threads = mf.threads
 		}
@@ -146,7 +155,15 @@ Examples:
 			opts.OnCaption = func(c mqtt.Caption) { fmt.Fprintf(e.stdout, "caption %d: %s\n", c.Seq, c.Text) }
 			opts.OnAnswer = func(a mqtt.Answer) { fmt.Fprintf(e.stdout, "answer %s: %s\n", a.ID, a.Text) }
 		}
+		runCtx, stopHTTP := context.WithCancel(ctx)
+		defer stopHTTP()
+		waitHTTP, err := startRunHTTP(runCtx, e, cfg.HTTP, m, &opts)
+		if err != nil {
+			return err
+		}
 		err = service.Run(ctx, cfg, m, opts)
+		stopHTTP()
+		waitHTTP()
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil // --duration ran out
 		}

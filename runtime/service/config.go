@@ -24,6 +24,7 @@ type Config struct {
 	Beams        int         `yaml:"beams"`
 	MQTT         mqtt.Config `yaml:"mqtt"`
 	Chat         ChatConfig  `yaml:"chat"`
+	HTTP         HTTPConfig  `yaml:"http"`
 	// StatusInterval is how often the retained status (with counters) is refreshed.
 	StatusInterval time.Duration `yaml:"status_interval"`
 }

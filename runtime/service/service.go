@@ -34,6 +34,11 @@ type Options struct {
 	Thermal <-chan Thermal
 	// OnWork sees the service go "working" (generating), "idle" or "error" (a status LED).
 	OnWork func(state string)
+	// ModelLock, when set, is held for each generation instead of the service's own
+	// lock, so that others (the HTTP API) can share the model one generation at a time.
+	ModelLock sync.Locker
+	// OnFrame sees every frame read from the camera (the HTTP API's latest frame).
+	OnFrame func(camera.Frame)
 }
 
 // Thermal is a thermal governor's decision as the service uses it.
@@ -85,7 +90,7 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	if err != nil {
 		return err
 	}
-	s.src = &latestSource{Source: src}
+	s.src = &latestSource{Source: src, onFrame: opts.OnFrame}
 	defer s.src.Close()
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -159,8 +164,12 @@ func (s *Service) work(state string) {
 
 // generate runs the model on one image, one generation at a time.
 func (s *Service) generate(ctx context.Context, f *camera.Frame, prompt string) (*blip2.Result, error) {
-	s.modelMu.Lock()
-	defer s.modelMu.Unlock()
+	var lock sync.Locker = &s.modelMu
+	if s.opts.ModelLock != nil {
+		lock = s.opts.ModelLock
+	}
+	lock.Lock()
+	defer lock.Unlock()
 	s.work("working")
 	r, err := s.model.Generate(ctx, f.Image, prompt, s.gen)
 	if err != nil && ctx.Err() == nil {

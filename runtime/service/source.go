@@ -77,8 +77,9 @@ func OpenSource(c CameraConfig) (camera.Source, error) {
 // the camera sees now, whatever the scheduler is doing.
 type latestSource struct {
 	camera.Source
-	latest atomic.Pointer[camera.Frame]
-	reads  atomic.Uint64
+	latest  atomic.Pointer[camera.Frame]
+	reads   atomic.Uint64
+	onFrame func(camera.Frame)
 }
 
 func (l *latestSource) Read(ctx context.Context) (camera.Frame, error) {
@@ -86,6 +87,9 @@ func (l *latestSource) Read(ctx context.Context) (camera.Frame, error) {
 	if err == nil {
 		l.latest.Store(&f)
 		l.reads.Add(1)
+		if l.onFrame != nil {
+			l.onFrame(f)
+		}
 	}
 	return f, err
 }
