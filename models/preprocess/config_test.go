@@ -71,14 +71,14 @@ func TestLoadConfigFields(t *testing.T) {
 
 func TestLoadConfigErrorsNameTheFile(t *testing.T) {
 	tests := []struct{ name, json, msg string }{
-		{"malformed json", `{"size": `, ""},
+		{"malformed json", `{"size": `, "unexpected end of JSON input"},
 		{"size without keys", `{"size": {"longest_edge": 10}}`, "size"},
 		{"size wrong type", `{"size": "big"}`, "size"},
 		{"two means", `{"image_mean": [0.1, 0.2]}`, "image_mean"},
 		{"zero std", `{"image_std": [0.1, 0, 0.2]}`, "image_std"},
 		{"bilinear", `{"resample": 2}`, "resample"},
 		{"zero size", `{"size": {"height": 0, "width": 224}}`, "size"},
-		{"flag wrong type", `{"do_resize": "yes"}`, ""},
+		{"flag wrong type", `{"do_resize": "yes"}`, "do_resize"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

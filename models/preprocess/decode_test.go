@@ -42,8 +42,8 @@ func TestDecodeBadInputNamesTheFile(t *testing.T) {
 		msg  string
 	}{
 		{"empty.png", nil, "empty"},
-		{"truncated.png", good[:len(good)/2], ""},
-		{"header-only.png", good[:40], ""},
+		{"truncated.png", good[:len(good)/2], "decode png image"},
+		{"header-only.png", good[:40], "decode png image"},
 		{"garbage.jpg", []byte("this is not an image at all, just words"), "unknown format"},
 		{"zero-width.png", pngHeader(0, 10), "dimension"},
 		{"huge.png", pngHeader(100000, 100000), "exceeds"},

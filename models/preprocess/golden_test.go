@@ -49,10 +49,19 @@ func goldenCases(t *testing.T) []goldenCase {
 	return cases
 }
 
+// maxAbsDiff is +Inf when the lengths differ or a value is NaN, so that an empty or
+// broken result cannot pass as "no difference".
 func maxAbsDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
 	m := 0.0
 	for i := range a {
-		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
+		d := math.Abs(float64(a[i]) - float64(b[i]))
+		if math.IsNaN(d) {
+			return math.Inf(1)
+		}
+		m = max(m, d)
 	}
 	return m
 }

@@ -123,6 +123,9 @@ func TestResizeKeepsConstantImages(t *testing.T) {
 		}
 		for _, sz := range [][2]int{{224, 224}, {5, 9}, {37, 10}, {100, 53}} {
 			got := ResizeBicubic(src, sz[0], sz[1])
+			// The size first: an empty result would pass the pixel loop unchecked.
+			require.Equal(t, sz, [2]int{got.W, got.H}, "value %d", v)
+			require.Len(t, got.Pix, 3*sz[0]*sz[1], "value %d to %v", v, sz)
 			for _, p := range got.Pix {
 				require.Equal(t, v, p, "value %d to %v", v, sz)
 			}

@@ -145,6 +145,7 @@ func TestChromaUpsamplingKeepsConstants(t *testing.T) {
 			m.Cb[i], m.Cr[i] = 77, 200
 		}
 		for _, row := range upsampledCb(t, m) {
+			require.Len(t, row, 13, "%v: a full row, or the value loop checks nothing", ratio)
 			for _, v := range row {
 				require.Equal(t, uint8(77), v, "%v", ratio)
 			}

@@ -20,7 +20,11 @@ func randn(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
+// maxDiff is +Inf when the lengths differ: an empty result must not compare as equal.
 func maxDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
 	var m float64
 	for i := range a {
 		m = math.Max(m, math.Abs(float64(a[i]-b[i])))

@@ -65,6 +65,7 @@ func TestFusedLinear(t *testing.T) {
 				l := runtime.Linear{W: w, Bias: bias}
 				for _, act := range []runtime.Activation{runtime.ActIdentity, runtime.ActReLU, runtime.ActGELU, runtime.ActGELUTanh} {
 					got := be.LinearAct(xt, l, act)
+					require.Len(t, data(got), sh.rows*sh.out, "%s act %d %+v", kind, act, sh)
 					for i, v := range data(got) {
 						require.InDelta(t, actRef(float64(want[i]+bias[i%sh.out]), act), float64(v), tol*1.2, "%s act %d %+v threads %d [%d]", kind, act, sh, threads, i)
 					}

@@ -54,7 +54,7 @@ func TestVerifyRefusesCorruption(t *testing.T) {
 		{"identifier", "file identifier", mutate(func(b []byte) { copy(b[4:], "TFL2") })},
 		{"root offset", "past the end", mutate(func(b []byte) { binary.LittleEndian.PutUint32(b, 0x7ffffff0) })},
 		{"vtable offset", "vtable", mutate(func(b []byte) { binary.LittleEndian.PutUint32(b[root:], 0x80000000) })},
-		{"garbage", "", []byte("this is not a flatbuffer at all, just some text")},
+		{"garbage", `file identifier " is "`, []byte("this is not a flatbuffer at all, just some text")}, // bytes 4-8 are " is "
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Verify(tc.data)
