@@ -38,6 +38,7 @@ func TestRandomStoreValues(t *testing.T) {
 
 	norm, err := a.Float32("language_model.model.decoder.layers.0.final_layer_norm.weight")
 	require.NoError(t, err)
+	require.Len(t, norm, cfg.Text.HiddenSize, "a norm weight per hidden unit")
 	for _, v := range norm {
 		require.Equal(t, float32(1), v)
 	}
