@@ -22,6 +22,7 @@ import (
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
+	"github.com/edgevlm/edge/runtime/kernels"
 )
 
 // fullShapes are the public checkpoints edge bench can build with random weights.
@@ -83,7 +84,7 @@ Examples:
 			threads = cb.Threads()
 			defer cb.Close()
 		}
-		rep := benchReport{}
+		rep := benchReport{Kernels: kernels.Impl(), KernelsNote: kernels.ImplNote()}
 		if *limits {
 			l, err := cpu.MeasureLimits(ctx, threads)
 			if err != nil {
@@ -182,9 +183,12 @@ type decodeBound struct {
 }
 
 type benchReport struct {
-	Limits *cpu.Limits   `json:"limits,omitempty"`
-	Rows   []benchRow    `json:"rows"`
-	Decode []decodeBound `json:"decode_vs_bandwidth,omitempty"`
+	// Kernels is the CPU kernel set (kernels.Impl), with why when EDGE_KERNELS chose it.
+	Kernels     string        `json:"kernels"`
+	KernelsNote string        `json:"kernels_note,omitempty"`
+	Limits      *cpu.Limits   `json:"limits,omitempty"`
+	Rows        []benchRow    `json:"rows"`
+	Decode      []decodeBound `json:"decode_vs_bandwidth,omitempty"`
 }
 
 func (r *benchReport) decodeBounds() {
@@ -213,6 +217,11 @@ func (r benchRow) stage(name string) *benchStage {
 
 func (r *benchReport) print(e env) error {
 	w := bufio.NewWriter(e.stdout)
+	fmt.Fprintf(w, "kernels: %s", r.Kernels)
+	if r.KernelsNote != "" {
+		fmt.Fprintf(w, " (%s)", r.KernelsNote)
+	}
+	fmt.Fprintln(w)
 	if l := r.Limits; l != nil {
 		fmt.Fprintf(w, "machine (%d threads): memory copy %.1f GB/s, streaming read %.1f GB/s, peak fp32 %.0f GFLOP/s, peak int8 %.0f GOP/s\n\n",
 			l.Threads, l.CopyGBs, l.ReadGBs, l.PeakF32, l.PeakI8)

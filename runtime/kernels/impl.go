@@ -1,5 +1,10 @@
 package kernels
 
+import (
+	"fmt"
+	"strings"
+)
+
 // isa names an instruction set that has its own primitives. The exported functions
 // do the shape checks, tails and blocking in Go and call the primitives of the
 // chosen isa through small switch functions (one per primitive, in the per-arch
@@ -66,6 +71,37 @@ type i8Shape struct {
 // Impl names the set of kernels this process uses, for example "amd64-avx512-vnni",
 // "arm64-neon-dotprod" or "portable".
 func Impl() string { return active.name }
+
+// KernelsEnv names the environment variable that forces a kernel set instead of the best
+// the CPU runs: portable, avx2, avx512, avx512-vnni (amd64), neon, neon-dotprod (arm64),
+// or a full name as Impl gives it. It lets one machine measure the kernels another kind
+// of CPU would run.
+const KernelsEnv = "EDGE_KERNELS"
+
+// ImplNote says why Impl is not the best set, when KernelsEnv chose another or asked for
+// one this CPU cannot run; "" otherwise.
+func ImplNote() string { return activeNote }
+
+// choose picks the set named want among all (portable first, best last); "" picks the best.
+func choose(all []*impl, want string) (*impl, string) {
+	best := all[len(all)-1]
+	if want == "" {
+		return best, ""
+	}
+	for _, im := range all {
+		if im.name == want || strings.HasSuffix(im.name, "-"+want) {
+			if im == best {
+				return im, ""
+			}
+			return im, fmt.Sprintf("%s=%s: %s kernels forced (the CPU runs %s)", KernelsEnv, want, im.name, best.name)
+		}
+	}
+	names := make([]string, len(all))
+	for i, im := range all {
+		names[i] = im.name
+	}
+	return best, fmt.Sprintf("%s=%s is not a kernel set this CPU runs (it runs %s); using %s", KernelsEnv, want, strings.Join(names, ", "), best.name)
+}
 
 // portable is the pure-Go implementation, available everywhere.
 var portable = &impl{

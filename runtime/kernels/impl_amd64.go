@@ -2,7 +2,11 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 // amd64: AVX2+FMA, AVX-512F (fp32 kernels on 512-bit vectors) and AVX-512 VNNI
 // (VPDPBUSD int8 micro-kernel). Without AVX2+FMA the portable kernels run.
@@ -29,7 +33,7 @@ var (
 	}
 )
 
-var active = available()[len(available())-1]
+var active, activeNote = choose(available(), os.Getenv(KernelsEnv))
 
 // available lists the implementations this CPU runs, portable first, best last.
 func available() []*impl {

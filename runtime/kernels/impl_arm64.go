@@ -2,7 +2,11 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 // arm64: NEON everywhere (it is part of ARMv8-A); SDOT for the int8 products where
 // the CPU has the dot-product extension (ARMv8.2+: Jetson Orin's Cortex-A78AE, not
@@ -23,7 +27,7 @@ var (
 	}
 )
 
-var active = available()[len(available())-1]
+var active, activeNote = choose(available(), os.Getenv(KernelsEnv))
 
 // available lists the implementations this CPU runs, portable first, best last.
 func available() []*impl {

@@ -2,10 +2,12 @@
 
 package kernels
 
+import "os"
+
 // Without assembly (other architectures, or the purego tag) every primitive is the
 // portable one.
 
-var active = portable
+var active, activeNote = choose(available(), os.Getenv(KernelsEnv))
 
 // available lists the implementations this CPU runs, for the tests.
 func available() []*impl { return []*impl{portable} }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -461,5 +462,35 @@ func TestPackedViews(t *testing.T) {
 			GemmI8Packed(m, qa, k, pq.Cols(lo, min(lo+step, n)), ci[lo:], n)
 		}
 		require.Equal(t, wantI, ci, "PackedBI8.Cols %v", tc)
+	}
+}
+
+// TestChooseByEnvironment: EDGE_KERNELS picks a set by its short or full name, says so,
+// and falls back to the best set with the reason when the CPU cannot run the one asked.
+func TestChooseByEnvironment(t *testing.T) {
+	all := available()
+	best := all[len(all)-1]
+	im, note := choose(all, "")
+	require.Same(t, best, im)
+	require.Empty(t, note)
+	im, note = choose(all, "portable")
+	require.Same(t, portable, im)
+	if best != portable {
+		require.Contains(t, note, "portable kernels forced")
+	}
+	im, note = choose(all, best.name)
+	require.Same(t, best, im)
+	require.Empty(t, note)
+	im, note = choose(all, "no-such-isa")
+	require.Same(t, best, im)
+	require.Contains(t, note, "not a kernel set this CPU runs")
+	require.Contains(t, note, best.name)
+	for _, short := range []string{"avx2", "avx512", "neon"} {
+		for _, cand := range all {
+			if strings.HasSuffix(cand.name, "-"+short) {
+				im, _ := choose(all, short)
+				require.Same(t, cand, im, short)
+			}
+		}
 	}
 }
