@@ -100,17 +100,22 @@ func (m *modelFlags) backend(e env) (runtime.Backend, error) {
 
 func (m *modelFlags) load(e env) (*blip2.Model, error) { return m.loadWith(e, m.int8) }
 
+// dir is the checkpoint folder --model names, or the embedded shapes model's.
+func (m *modelFlags) dir() (string, error) {
+	if m.model == "" {
+		return shapes.Dir()
+	}
+	if _, err := os.Stat(m.model); err != nil {
+		return "", fmt.Errorf("--model %s: no such folder; give a BLIP-2 checkpoint folder (config.json, *.safetensors, tokenizer.json) or leave --model out for the embedded shapes model", m.model)
+	}
+	return m.model, nil
+}
+
 // loadWith loads the model, quantizing it to int8 on the way when int8 is set.
 func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
-	dir := m.model
-	if dir == "" {
-		d, err := shapes.Dir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
-	} else if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("--model %s: no such folder; give a BLIP-2 checkpoint folder (config.json, *.safetensors, tokenizer.json) or leave --model out for the embedded shapes model", dir)
+	dir, err := m.dir()
+	if err != nil {
+		return nil, err
 	}
 	be, err := m.backend(e)
 	if err != nil {

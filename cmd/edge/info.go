@@ -13,12 +13,17 @@ import (
 )
 
 func infoCommand() command {
-	c := command{name: "info", summary: "Show a model's architecture, parameter counts, dtypes and the memory it needs."}
+	c := command{name: "info", summary: "Show a model's architecture, parameter counts, dtypes, the memory it needs and which boards it fits."}
 	c.usage = `Usage: edge info [--model DIR] [--json]
+
+Reads config.json and the safetensors headers only (no weight is loaded, so it answers
+in well under a second for a 15 GB checkpoint) and says, for each Jetson board and each
+precision, whether the weights fit in what the board leaves free.
 
 Examples:
   edge info
-  edge info --model ~/models/blip2-opt-2.7b --json`
+  edge info --model ~/models/blip2-opt-2.7b
+  edge info --model ~/models/blip2-flan-t5-xl --json`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
 		var mf modelFlags
@@ -27,12 +32,18 @@ Examples:
 		if _, err := parse(fs, args); err != nil {
 			return err
 		}
-		m, err := mf.load(e)
+		dir, err := mf.dir()
 		if err != nil {
 			return err
 		}
-		defer m.Close()
-		in := describeModel(m)
+		ck, err := blip2.Inspect(dir)
+		if err != nil {
+			return err
+		}
+		if len(ck.Missing) > 0 {
+			return fmt.Errorf("model %s lacks %d tensors its config implies (first: %s)", dir, len(ck.Missing), ck.Missing[0])
+		}
+		in := describeCheckpoint(ck)
 		if *asJSON {
 			enc := json.NewEncoder(e.stdout)
 			enc.SetIndent("", "  ")
@@ -47,10 +58,14 @@ Examples:
 			fmt.Fprintf(tw, "parameters: %s\t%s\n", p.Name, human(p.Params))
 		}
 		fmt.Fprintf(tw, "parameters: total\t%s\n", human(in.Params))
-		fmt.Fprintf(tw, "stored dtypes\t%s\n", dtypeList(in.DTypes))
-		fmt.Fprintf(tw, "weights in memory\t%.1f MB\n", float64(in.WeightBytes)/1e6)
+		fmt.Fprintf(tw, "stored dtypes\t%s (%.2f GB on disk)\n", dtypeList(in.DTypes), float64(in.StoredBytes)/1e9)
+		for _, w := range in.Weights {
+			fmt.Fprintf(tw, "weights in memory: %s\t%.2f GB\n", w.Precision, float64(w.Bytes)/1e9)
+		}
 		fmt.Fprintf(tw, "image token\t%d (%s layout)\n", in.ImageToken, in.Layout)
-		fmt.Fprintf(tw, "backend\t%s\n", in.Backend)
+		for _, b := range in.Boards {
+			fmt.Fprintf(tw, "fits %s (%.1f GB free)\t%s\n", b.Board, float64(b.FreeBytes)/1e9, fitList(b.Fits))
+		}
 		return tw.Flush()
 	}
 	return c
@@ -69,15 +84,74 @@ type modelInfo struct {
 	Parts         []partInfo     `json:"parts"`
 	Params        int64          `json:"params"`
 	DTypes        map[string]int `json:"stored_dtypes"`
-	WeightBytes   int64          `json:"weight_bytes"`
+	StoredBytes   int64          `json:"stored_bytes"`
+	Weights       []weightsInfo  `json:"weights_in_memory"`
+	Boards        []boardFit     `json:"boards"`
 	ImageToken    int            `json:"image_token"`
 	Layout        string         `json:"layout"`
-	Backend       string         `json:"backend"`
 }
 
-func describeModel(m *blip2.Model) modelInfo {
-	cfg := m.Config
-	in := modelInfo{Dir: m.Dir, ImageToken: cfg.ImageTokenIndex, Backend: m.Backend.Name(), WeightBytes: m.WeightBytes, DTypes: m.StoredDTypes()}
+// weightsInfo is the memory the weights take loaded in one precision.
+type weightsInfo struct {
+	Precision string `json:"precision"`
+	Bytes     int64  `json:"bytes"`
+}
+
+// boardFit says which precisions fit on one board.
+type boardFit struct {
+	Board     string          `json:"board"`
+	FreeBytes int64           `json:"free_bytes"`
+	Fits      map[string]bool `json:"fits"`
+}
+
+// jetsonBoards are the Orin modules with the memory CPU and GPU share.
+var jetsonBoards = []struct {
+	name  string
+	bytes int64
+}{{"Orin Nano 8 GB", 8e9}, {"Orin NX 16 GB", 16e9}, {"AGX Orin 32 GB", 32e9}, {"AGX Orin 64 GB", 64e9}}
+
+// osReserve is what the OS and JetPack keep on a board (about 1–1.5 GB), and
+// workingSet what edge needs beside the weights (activations, KV cache, the camera).
+const osReserve, workingSet = 1.5e9, 0.3e9
+
+func fitList(fits map[string]bool) string {
+	var yes, no []string
+	for _, p := range []string{"fp32", "int8"} {
+		ok, known := fits[p]
+		switch {
+		case !known:
+		case ok:
+			yes = append(yes, p)
+		default:
+			no = append(no, p)
+		}
+	}
+	out := "no precision"
+	if len(yes) > 0 {
+		out = strings.Join(yes, ", ")
+	}
+	if len(no) > 0 {
+		out += " (not " + strings.Join(no, ", ") + ")"
+	}
+	return out
+}
+
+func describeCheckpoint(ck *blip2.Checkpoint) modelInfo {
+	cfg := ck.Config
+	in := modelInfo{Dir: ck.Dir, ImageToken: cfg.ImageTokenIndex, DTypes: ck.DTypes, StoredBytes: ck.StoredBytes}
+	// F32, F16 and BF16 weights are held in fp32 by the CPU backend today; --int8
+	// (or a quantized folder) holds the int8 plan's matrices in int8.
+	if cfg.Quantization == nil {
+		in.Weights = append(in.Weights, weightsInfo{"fp32", blip2.WeightBytes(cfg, false, false)})
+	}
+	in.Weights = append(in.Weights, weightsInfo{"int8", blip2.WeightBytes(cfg, true, false)})
+	for _, b := range jetsonBoards {
+		f := boardFit{Board: b.name, FreeBytes: b.bytes - osReserve, Fits: map[string]bool{}}
+		for _, w := range in.Weights {
+			f.Fits[w.Precision] = w.Bytes+workingSet <= f.FreeBytes
+		}
+		in.Boards = append(in.Boards, f)
+	}
 	in.Layout = "current"
 	if cfg.ImageTokenIndex < 0 {
 		in.Layout = "older (prefix concatenated)"
