@@ -2,7 +2,6 @@ package blip2
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	"github.com/edgevlm/edge/models/hfconfig"
@@ -63,6 +62,3 @@ func sameElements(a, b []int) bool {
 	}
 	return slices.Equal(trim(a), trim(b))
 }
-
-// Name is the folder's base name.
-func (c *Checkpoint) Name() string { return filepath.Base(filepath.Clean(c.Dir)) }
