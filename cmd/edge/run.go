@@ -146,6 +146,8 @@ Examples:
 			opts.OnCaption = func(c mqtt.Caption) { fmt.Fprintf(e.stdout, "caption %d: %s\n", c.Seq, c.Text) }
 			opts.OnAnswer = func(a mqtt.Answer) { fmt.Fprintf(e.stdout, "answer %s: %s\n", a.ID, a.Text) }
 		}
+		stopHup := ignoreHangup(e.stderr)
+		defer stopHup()
 		err = service.Run(ctx, cfg, m, opts)
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil // --duration ran out
