@@ -164,6 +164,7 @@ mqtt:
 	lastOnline := latestStatus(t, obs)
 	close(stopSampling)
 	<-sampled
+	termAt := time.Now()
 	p.signal(syscall.SIGTERM)
 	code, took := p.wait(20 * time.Second)
 	stopped := time.Now()
@@ -174,7 +175,7 @@ mqtt:
 	var final status
 	require.NoError(t, json.Unmarshal(retained[len(retained)-1].Payload, &final))
 
-	r := soakFigures(t, obs, asks, faults, rss, started, stopped, warmup, lastOnline)
+	r := soakFigures(t, obs, asks, faults, rss, started, termAt, warmup, lastOnline)
 	r.seed, r.duration, r.exitCode, r.exitTook, r.finalState = seed, stopped.Sub(started), code, took, final.State
 	table := r.table()
 	t.Logf("soak figures:\n%s", table)
@@ -381,7 +382,7 @@ type soakResult struct {
 	statusDropped, statusPublished float64
 }
 
-func soakFigures(t *testing.T, obs *observer, asks *soakAsks, faults []injected, rss []sample, started, stopped time.Time, warmup time.Duration, last status) soakResult {
+func soakFigures(t *testing.T, obs *observer, asks *soakAsks, faults []injected, rss []sample, started, termAt time.Time, warmup time.Duration, last status) soakResult {
 	r := soakResult{faults: map[string]int{}, worstGap: map[string]time.Duration{}}
 	// Captions: every gap in seq equals the later caption's dropped count.
 	var prev uint64
@@ -427,6 +428,9 @@ func soakFigures(t *testing.T, obs *observer, asks *soakAsks, faults []injected,
 		if i+1 < len(faults) && faults[i+1].start.Before(until) {
 			until = faults[i+1].start
 		}
+		if termAt.Before(until) {
+			until = termAt
+		}
 		from, worst := f.start, time.Duration(0)
 		for _, at := range arrivals {
 			if at.Before(f.start) {
@@ -464,7 +468,6 @@ func soakFigures(t *testing.T, obs *observer, asks *soakAsks, faults []injected,
 	r.cameraOpens, _ = last.Stats["camera_opens"].(float64)
 	r.statusDropped, _ = last.Stats["dropped"].(float64)
 	r.statusPublished, _ = last.Stats["published"].(float64)
-	_ = stopped
 	return r
 }
 
