@@ -377,6 +377,7 @@ type soakResult struct {
 	worstGap                       map[string]time.Duration // longest time without captions after a fault, per kind
 	rssMin1, rssEnd, rssMax        int64
 	gorMin1, gorEnd                int
+	rssTrend                       string
 	stalls, cameraOpens            float64
 	gapErrors, replyErrors         []string
 	statusDropped, statusPublished float64
@@ -454,6 +455,11 @@ func soakFigures(t *testing.T, obs *observer, asks *soakAsks, faults []injected,
 		r.rssEnd = s.rss
 		r.rssMax = max(r.rssMax, s.rss)
 	}
+	var trend []string
+	for i := 0; len(rss) > 0 && i <= 10; i++ {
+		trend = append(trend, fmt.Sprintf("%.0f", float64(rss[min(len(rss)-1, i*len(rss)/10)].rss)/1024))
+	}
+	r.rssTrend = strings.Join(trend, " ")
 	for _, st := range decodeAll[status](t, obs.on("status")) {
 		g, ok := st.Stats["goroutines"].(float64)
 		if !ok || st.State != "online" {
@@ -486,6 +492,7 @@ func (r soakResult) table() string {
 	row("MQTT messages published / dropped (edge's count)", "%.0f / %.0f", r.statusPublished, r.statusDropped)
 	row("camera stalls detected / opens", "%.0f / %.0f", r.stalls, r.cameraOpens)
 	row("RSS minute 1 / end / max", "%.1f / %.1f / %.1f MB", float64(r.rssMin1)/1024, float64(r.rssEnd)/1024, float64(r.rssMax)/1024)
+	row("RSS over the run (MB, every tenth)", "%s", r.rssTrend)
 	row("goroutines minute 1 / end", "%d / %d", r.gorMin1, r.gorEnd)
 	row("exit after SIGTERM", "code %d in %v; retained status %q", r.exitCode, r.exitTook.Round(time.Millisecond), r.finalState)
 	b.WriteString("\n| fault | injected | longest time without captions after it |\n|---|---|---|\n")
