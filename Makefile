@@ -5,7 +5,7 @@ TESTFLAGS ?= -race -timeout 30m
 
 TFLITE_ENV := CGO_CFLAGS="-I$(CURDIR)/runtime/tflite/include"
 
-.PHONY: all build cuda deps demo test test-tflite tflite build-tflite bench bench-tflite arm64 fmt clean
+.PHONY: all build cuda deps demo test test-tflite tflite build-tflite bench bench-tflite arm64 fmt clean soak fuzz
 
 all: build
 
@@ -24,7 +24,20 @@ test: deps
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./...
 	@scripts/install-http-clients.sh
 	EDGE_README_TEST=1 $(GO) test $(TESTFLAGS) ./...
+	$(MAKE) fuzz
 	$(MAKE) test-tflite
+
+# Every fuzz target in the repository, FUZZTIME each (a few seconds in make test).
+FUZZTIME ?= 4s
+fuzz:
+	@scripts/fuzz-all.sh $(FUZZTIME)
+
+# The soak: the real edge binary, mosquitto and a network camera under injected faults
+# for SOAK_DURATION (make test runs a 2-minute one). SOAK_SEED=n replays a schedule.
+SOAK_DURATION ?= 10m
+SOAK_SEED ?= 0
+soak: deps
+	$(GO) test -tags soak -count=1 -run '^TestSoak$$' -v -timeout 0 ./tests/ -soak-duration $(SOAK_DURATION) -soak-seed $(SOAK_SEED) $(if $(SOAK_REPORT),-soak-report $(SOAK_REPORT))
 
 # The TFLite engine needs the TFLite 2.9 C library that the npm package
 # tfjs-tflite-node ships; scripts/install-tflite.sh installs it under third_party/.

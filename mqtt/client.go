@@ -25,6 +25,7 @@ type Stats struct {
 	Queued      int    // waiting now, the one being sent included
 	Malformed   uint64 // asks refused (each answered on the error topic)
 	AsksDropped uint64 // valid asks refused because Asks() was not read
+	AsksLimited uint64 // valid asks refused by the rate limits (AskLimits)
 	Reconnects  uint64 // successful connections after the first
 	Connected   bool
 }
@@ -51,6 +52,8 @@ type Client struct {
 	lastStatus Status // re-announced after every connect
 
 	malformed, asksDropped, reconnects atomic.Uint64
+	asksLimited                        atomic.Uint64
+	limiter                            *askLimiter
 	lastErr                            atomic.Pointer[error]
 
 	embedded  *Broker            // started by New when Config.Broker is empty
@@ -79,6 +82,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		link:       newLink(),
 		lost:       make(chan struct{}, 1),
 		asks:       make(chan Ask, cfg.AskQueueSize),
+		limiter:    newAskLimiter(cfg.AskLimits),
 		triggers:   make(chan struct{}, 1),
 		lastStatus: Status{State: StateOnline},
 		closing:    make(chan struct{}),
@@ -230,6 +234,7 @@ func (c *Client) Stats() Stats {
 		Queued:      pending,
 		Malformed:   c.malformed.Load(),
 		AsksDropped: c.asksDropped.Load(),
+		AsksLimited: c.asksLimited.Load(),
 		Reconnects:  c.reconnects.Load(),
 		Connected:   c.link.isUp(),
 	}

@@ -20,9 +20,14 @@ const (
 	DefaultReconnectMax   = 60 * time.Second
 	DefaultQueueSize      = 256
 	DefaultAskQueueSize   = 16
-	DefaultPublishTimeout = 10 * time.Second
-	DefaultCloseTimeout   = 5 * time.Second
-	DefaultEmbeddedAddr   = "127.0.0.1:1883"
+	// Ask rate limits (see AskLimits).
+	DefaultAskRatePerClient  = 2.0
+	DefaultAskBurstPerClient = 20
+	DefaultAskRateGlobal     = 5.0
+	DefaultAskBurstGlobal    = 40
+	DefaultPublishTimeout    = 10 * time.Second
+	DefaultCloseTimeout      = 5 * time.Second
+	DefaultEmbeddedAddr      = "127.0.0.1:1883"
 )
 
 // Config says where the client connects and how it behaves. The zero value
@@ -68,6 +73,10 @@ type Config struct {
 	// AskQueueSize is how many valid asks wait for the reader of Asks();
 	// beyond it asks are refused with an error message. Default 16.
 	AskQueueSize int `yaml:"ask_queue_size"`
+	// AskLimits rate-limits asks per asker and in all; excess asks get an error reply.
+	// Defaults: 2/s with bursts of 20 per asker, 5/s with bursts of 40 in all; a
+	// negative rate turns that limit off.
+	AskLimits AskLimits `yaml:"ask_limits"`
 	// PublishTimeout bounds the wait for one publish (or subscribe) to be
 	// acknowledged. Default 10 s.
 	PublishTimeout time.Duration `yaml:"publish_timeout"`
@@ -154,6 +163,18 @@ func (c Config) withDefaults() Config {
 	if c.AskQueueSize == 0 {
 		c.AskQueueSize = DefaultAskQueueSize
 	}
+	if c.AskLimits.PerClientRate == 0 {
+		c.AskLimits.PerClientRate = DefaultAskRatePerClient
+	}
+	if c.AskLimits.PerClientBurst == 0 {
+		c.AskLimits.PerClientBurst = DefaultAskBurstPerClient
+	}
+	if c.AskLimits.GlobalRate == 0 {
+		c.AskLimits.GlobalRate = DefaultAskRateGlobal
+	}
+	if c.AskLimits.GlobalBurst == 0 {
+		c.AskLimits.GlobalBurst = DefaultAskBurstGlobal
+	}
 	if c.PublishTimeout == 0 {
 		c.PublishTimeout = DefaultPublishTimeout
 	}
@@ -220,6 +241,7 @@ func (c Config) Validate() error {
 		{d.ReconnectMax < d.ReconnectMin, fmt.Sprintf("ReconnectMax %v: must not be below ReconnectMin %v", d.ReconnectMax, d.ReconnectMin)},
 		{d.QueueSize < 1, fmt.Sprintf("QueueSize %d: must be positive", c.QueueSize)},
 		{d.AskQueueSize < 1, fmt.Sprintf("AskQueueSize %d: must be positive", c.AskQueueSize)},
+		{c.AskLimits.PerClientBurst < 0 || c.AskLimits.GlobalBurst < 0, fmt.Sprintf("AskLimits bursts %d, %d: must not be negative", c.AskLimits.PerClientBurst, c.AskLimits.GlobalBurst)},
 		{d.PublishTimeout < 0, fmt.Sprintf("PublishTimeout %v: must not be negative", c.PublishTimeout)},
 		{d.CloseTimeout < 0, fmt.Sprintf("CloseTimeout %v: must not be negative", c.CloseTimeout)},
 	}

@@ -239,6 +239,16 @@ func (c *Client) onAsk(_ paho.Client, msg paho.Message) {
 		_ = c.PublishError(errorFor(ask.ID, err, payload))
 		return
 	}
+	asker := ask.Client
+	if asker == "" {
+		asker = ask.Session
+	}
+	if ok, limit := c.limiter.allow(asker, time.Now()); !ok {
+		c.asksLimited.Add(1)
+		err := fmt.Errorf("busy: too many asks (%s rate limit), ask %q refused", limit, ask.ID)
+		_ = c.PublishError(errorFor(ask.ID, err, payload))
+		return
+	}
 	c.asksMu.RLock()
 	defer c.asksMu.RUnlock()
 	if c.asksClosed {

@@ -55,6 +55,8 @@ type Ask struct {
 	// Session, when set, continues a chat: earlier turns of the same
 	// session are part of the context.
 	Session string `json:"session,omitempty"`
+	// Client, when set, names the asker for the per-client rate limit.
+	Client string `json:"client,omitempty"`
 }
 
 // Answer replies to an Ask, published on <prefix>/<device>/answer.
@@ -127,6 +129,8 @@ func ParseAsk(payload []byte) (Ask, error) {
 		return id, fmt.Errorf("%w: ask %q: the field \"question\" is missing or blank", ErrAskNoQuestion, a.ID)
 	case len(a.Question) > MaxQuestionBytes:
 		return id, fmt.Errorf("%w: ask %q: question is %d bytes, limit %d", ErrAskFieldTooLarge, a.ID, len(a.Question), MaxQuestionBytes)
+	case len(a.Client) > MaxIDBytes:
+		return id, fmt.Errorf("%w: ask %q: client is %d bytes, limit %d", ErrAskFieldTooLarge, a.ID, len(a.Client), MaxIDBytes)
 	case len(a.Session) > MaxIDBytes:
 		return id, fmt.Errorf("%w: ask %q: session is %d bytes, limit %d", ErrAskFieldTooLarge, a.ID, len(a.Session), MaxIDBytes)
 	}

@@ -174,6 +174,12 @@ func OpenReopening(spec string, opts Options, cfg camera.ReopenConfig) (*camera.
 	if cfg.Name == "" {
 		cfg.Name = spec
 	}
-	cfg.Open = func(context.Context) (camera.Source, error) { return Open(spec, opts) }
+	open := func(context.Context) (camera.Source, error) { return Open(spec, opts) }
+	cfg.Open = open
+	if opts.StallTimeout > 0 {
+		cfg.Open = func(ctx context.Context) (camera.Source, error) {
+			return camera.OpenGuarded(ctx, cfg.Name, open, opts.StallTimeout, opts.Stalls)
+		}
+	}
 	return camera.NewReopening(cfg)
 }

@@ -16,6 +16,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/edgevlm/edge/camera"
 )
 
 // ErrNoOpenCV is returned by Open and WriteVideo in a build without OpenCV.
@@ -87,12 +90,17 @@ type Options struct {
 	BufferSize int
 	// Name overrides the source's name (which is the spec otherwise, for logs and MQTT).
 	Name string
+	// StallTimeout, when positive, bounds each open and read of OpenReopening's source:
+	// a stream that stops sending without closing is given up after it and reopened
+	// (see camera.StallGuard). Stalls, when set, counts what the guards saw.
+	StallTimeout time.Duration
+	Stalls       *camera.StallStats
 }
 
 // Validate checks the options.
 func (o Options) Validate() error {
-	if o.Width < 0 || o.Height < 0 || o.FPS < 0 || o.BufferSize < 0 {
-		return fmt.Errorf("gocvsrc: options %+v: sizes, FPS and buffer size must not be negative", o)
+	if o.Width < 0 || o.Height < 0 || o.FPS < 0 || o.BufferSize < 0 || o.StallTimeout < 0 {
+		return fmt.Errorf("gocvsrc: options: sizes, FPS, buffer size and stall timeout must not be negative (width %d, height %d, fps %v, buffer %d, stall %v)", o.Width, o.Height, o.FPS, o.BufferSize, o.StallTimeout)
 	}
 	return nil
 }

@@ -161,6 +161,8 @@ Examples:
 		if err != nil {
 			return err
 		}
+		stopHup := ignoreHangup(e.stderr)
+		defer stopHup()
 		err = service.Run(ctx, cfg, m, opts)
 		stopHTTP()
 		waitHTTP()

@@ -57,6 +57,10 @@ type CameraConfig struct {
 	Seed        int64  `yaml:"seed"`
 	ScenePeriod int    `yaml:"scene_period"`
 	Frames      uint64 `yaml:"frames"`
+	// StallTimeout: a device or stream that gives no frame for this long (it stopped
+	// sending without closing) is taken for stalled, reported in the status and
+	// reopened with backoff. Default 5s.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
 }
 
 // ScheduleConfig says when frames are described.
@@ -86,6 +90,9 @@ func (c *Config) Defaults() {
 	}
 	if c.Camera.Source == "synthetic" && c.Camera.ScenePeriod == 0 {
 		c.Camera.ScenePeriod = 10
+	}
+	if c.Camera.StallTimeout == 0 {
+		c.Camera.StallTimeout = camera.DefaultStallTimeout
 	}
 	if c.Schedule.Mode == "" {
 		c.Schedule.Mode = string(scheduler.ModeInterval)
@@ -137,8 +144,8 @@ func (c Config) Validate() error {
 	default:
 		bad("camera.on_end", "%q is not stop, loop or reopen", c.Camera.OnEnd)
 	}
-	if c.Camera.MaxFPS < 0 || c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.FPS < 0 {
-		bad("camera", "max_fps, width, height and fps must not be negative")
+	if c.Camera.MaxFPS < 0 || c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.FPS < 0 || c.Camera.StallTimeout < 0 {
+		bad("camera", "max_fps, width, height, fps and stall_timeout must not be negative")
 	}
 	if c.MaxNewTokens < 1 {
 		bad("max_new_tokens", "must be at least 1")

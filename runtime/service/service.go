@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,11 +87,11 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 		return fmt.Errorf("prompt %q with max_new_tokens %d does not fit the model's context of %d", cfg.Prompt, cfg.MaxNewTokens, model.LM.ContextLength())
 	}
 
-	src, err := OpenSource(cfg.Camera)
+	src, health, err := openSource(cfg.Camera)
 	if err != nil {
 		return err
 	}
-	s.src = &latestSource{Source: src, onFrame: opts.OnFrame}
+	s.src = &latestSource{Source: src, health: health, onFrame: opts.OnFrame}
 	defer s.src.Close()
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -311,6 +312,8 @@ func (s *Service) publishStatus(state string) {
 		ps := p.Stats()
 		stats["source_fps"] = ps.SourceFPS
 	}
+	s.src.health.addTo(stats)
+	stats["goroutines"] = goruntime.NumGoroutine()
 	if s.sched != nil {
 		st := s.sched.Stats()
 		stats["described"], stats["skipped"] = st.Described, st.Skipped

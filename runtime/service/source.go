@@ -19,6 +19,23 @@ var stillExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif
 // files and folders; OpenCV for devices, video files, pipelines and streams, reopened
 // with backoff when they fail. Every source is paced to MaxFPS.
 func OpenSource(c CameraConfig) (camera.Source, error) {
+	src, _, err := openSource(c)
+	return src, err
+}
+
+// cameraHealth is what the status reports about a reopened live camera.
+type cameraHealth struct {
+	reopen *camera.Reopening
+	stalls *camera.StallStats
+}
+
+func openSource(c CameraConfig) (camera.Source, *cameraHealth, error) {
+	var health *cameraHealth
+	src, err := openPlain(c, &health)
+	return src, health, err
+}
+
+func openPlain(c CameraConfig, health **cameraHealth) (camera.Source, error) {
 	var src camera.Source
 	live := false
 	switch st, err := os.Stat(c.Source); {
@@ -58,11 +75,18 @@ func OpenSource(c CameraConfig) (camera.Source, error) {
 			}
 		}
 		live = spec.Kind != gocvsrc.KindFile
-		r, err := gocvsrc.OpenReopening(c.Source, gocvsrc.Options{Width: c.Width, Height: c.Height, FPS: c.FPS, BufferSize: 1},
+		opts := gocvsrc.Options{Width: c.Width, Height: c.Height, FPS: c.FPS, BufferSize: 1}
+		stalls := &camera.StallStats{}
+		if live {
+			// Files do not stall; a slow decode of a big one must not be cut short.
+			opts.StallTimeout, opts.Stalls = c.StallTimeout, stalls
+		}
+		r, err := gocvsrc.OpenReopening(c.Source, opts,
 			camera.ReopenConfig{OnEnd: onEnd, MinBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second})
 		if err != nil {
 			return nil, fmt.Errorf("camera %s: %w", c.Source, err)
 		}
+		*health = &cameraHealth{reopen: r, stalls: stalls}
 		src = r
 	}
 	p, err := camera.NewPaced(src, camera.PacedConfig{MaxFPS: c.MaxFPS, Drop: live})
@@ -77,6 +101,7 @@ func OpenSource(c CameraConfig) (camera.Source, error) {
 // the camera sees now, whatever the scheduler is doing.
 type latestSource struct {
 	camera.Source
+	health  *cameraHealth // nil for sources that are not reopened
 	latest  atomic.Pointer[camera.Frame]
 	reads   atomic.Uint64
 	onFrame func(camera.Frame)
@@ -92,4 +117,28 @@ func (l *latestSource) Read(ctx context.Context) (camera.Frame, error) {
 		}
 	}
 	return f, err
+}
+
+// addTo puts the camera's reopen and stall counters into the status stats.
+func (h *cameraHealth) addTo(stats map[string]any) {
+	if h == nil {
+		return
+	}
+	rs := h.reopen.Stats()
+	state := "ok"
+	switch {
+	case h.stalls.Stalled.Load():
+		state = "stalled"
+	case rs.Opens == 0 || rs.Failures > 0 && rs.LastError != nil && rs.Frames == 0:
+		state = "opening"
+	}
+	stats["camera_state"] = state
+	stats["camera_opens"], stats["camera_failures"] = rs.Opens, rs.Failures
+	stats["camera_stalls"], stats["camera_abandoned"] = h.stalls.Stalls.Load(), h.stalls.Abandoned.Load()
+	if at := h.stalls.LastAt.Load(); at != 0 {
+		stats["camera_last_stall"] = time.Unix(0, at).UTC().Format(time.RFC3339Nano)
+	}
+	if rs.LastError != nil {
+		stats["camera_error"] = rs.LastError.Error()
+	}
 }
