@@ -183,3 +183,29 @@ func TestVoiceQuestionLoop(t *testing.T) {
 	require.GreaterOrEqual(t, float64(answerOK), 0.95*float64(len(qs)))
 	require.GreaterOrEqual(t, float64(spokenOK), 0.95*float64(len(qs)))
 }
+
+// TestVoiceMissingEngineAndDevice: with espeak-ng and pocketsphinx off PATH, and with
+// an ALSA device that does not exist, edge run says so in one line each and keeps
+// captioning.
+func TestVoiceMissingEngineAndDevice(t *testing.T) {
+	img := filepath.Join("..", "testdata", "demo", "images", "scene00.png")
+	for _, c := range []struct {
+		name, path string
+		args       []string
+		want       string
+	}{
+		{"no engines", t.TempDir(), []string{"--speak", "--listen"}, "install the Debian package espeak-ng"},
+		{"no audio device", os.Getenv("PATH"), []string{"--speak", "--listen"}, "audio device"},
+	} {
+		args := append([]string{"run", "--camera", img, "--on-end", "loop", "--interval", "300ms", "--print",
+			"--embedded-addr", "127.0.0.1:" + strconv.Itoa(freePort(t)), "--duration", "4s"}, c.args...)
+		cmd := exec.Command(edgeBinary(), args...)
+		cmd.Env = append(os.Environ(), "PATH="+c.path, "ALSA_CONFIG_PATH=/dev/null", "AUDIODEV=none")
+		cmd.Stdin = strings.NewReader("\n")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s: %s", c.name, out)
+		require.Contains(t, string(out), c.want, c.name)
+		require.Contains(t, string(out), "caption 2:", "%s: the loop kept running", c.name)
+		t.Logf("%s:\n%s", c.name, out)
+	}
+}

@@ -98,7 +98,7 @@ func (e *Ear) Listen(ctx context.Context) (string, error) {
 		cmd := exec.CommandContext(ctx, e.arecord, append(args, in)...)
 		cmd.Stderr = &stderr
 		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("arecord (audio device %q): %s", e.cfg.Device, firstLine(stderr.String()))
+			return "", fmt.Errorf("arecord (audio device %q): %s", deviceName(e.cfg.Device), firstLine(stderr.String()))
 		}
 	}
 	return e.Transcribe(ctx, in)

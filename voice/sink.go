@@ -45,7 +45,7 @@ func (a *ALSA) Play(ctx context.Context, wav []byte, _, _ string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("aplay (audio device %q): %s", a.device, firstLine(stderr.String()))
+		return fmt.Errorf("aplay (audio device %q): %s", deviceName(a.device), firstLine(stderr.String()))
 	}
 	return nil
 }
@@ -101,4 +101,11 @@ func (d *Dir) Play(ctx context.Context, wav []byte, kind, text string) error {
 		_ = os.Rename(name, strings.TrimSuffix(name, ".wav")+"-interrupted.wav")
 		return ctx.Err()
 	}
+}
+
+func deviceName(d string) string {
+	if d == "" {
+		return "default"
+	}
+	return d
 }
