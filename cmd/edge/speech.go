@@ -154,6 +154,7 @@ func (sp *speech) status(stats map[string]any) {
 		st := sp.speaker.Stats()
 		stats["spoken"], stats["spoken_last"] = st.Spoken, st.Last
 		stats["spoken_interrupted"], stats["spoken_repeats_skipped"], stats["spoken_stale_dropped"] = st.Interrupted, st.Repeats, st.Stale
+		stats["spoken_failures"] = st.Failures
 	}
 	if sp.ear != nil {
 		sp.mu.Lock()
