@@ -5,7 +5,7 @@ TESTFLAGS ?= -race -timeout 30m
 
 TFLITE_ENV := CGO_CFLAGS="-I$(CURDIR)/runtime/tflite/include"
 
-.PHONY: all build cuda deps demo test test-tflite tflite build-tflite bench bench-tflite arm64 fmt clean soak fuzz
+.PHONY: all build cuda deps demo demo-voice test test-tflite tflite build-tflite bench bench-tflite arm64 fmt clean soak fuzz
 
 all: build
 
@@ -17,6 +17,13 @@ build: deps
 
 demo: build
 	$(BIN) demo
+
+# The demo scenes' captions spoken by espeak-ng into WAV files (play them with aplay).
+VOICE_DIR ?= /tmp/edge-demo-voice
+demo-voice: build
+	rm -rf $(VOICE_DIR)
+	$(BIN) run --camera testdata/demo/images --on-end stop --max-fps 1 --mode continuous --speak-to $(VOICE_DIR) --print --duration 60s
+	@echo "edge demo-voice: spoken captions are in $(VOICE_DIR) (aplay $(VOICE_DIR)/0001-caption.wav)"; ls $(VOICE_DIR)
 
 test: deps
 	$(GO) vet ./...

@@ -5,8 +5,9 @@
 #   mosquitto                a real MQTT broker for the end-to-end tests
 #   pkg-config               how cgo finds OpenCV
 #   qemu-user, libc6-arm64-cross  run the arm64 (Jetson) build and its NEON kernels in the tests
+#   espeak-ng, pocketsphinx, pocketsphinx-en-us, sox, alsa-utils  speech out and voice questions (edge run --speak/--listen)
 set -euo pipefail
-want=(libopencv-dev gstreamer1.0-plugins-base mosquitto pkg-config qemu-user libc6-arm64-cross)
+want=(libopencv-dev gstreamer1.0-plugins-base mosquitto pkg-config qemu-user libc6-arm64-cross espeak-ng pocketsphinx pocketsphinx-en-us sox alsa-utils)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,7 +15,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-echo "edge: installing ${missing[*]} (OpenCV for gocv, GStreamer, mosquitto and qemu for the tests)" >&2
+echo "edge: installing ${missing[*]} (OpenCV for gocv, GStreamer, mosquitto and qemu for the tests, espeak-ng and pocketsphinx for speech)" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo apt-get update -qq

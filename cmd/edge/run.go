@@ -42,7 +42,11 @@ Examples:
   edge run --http 127.0.0.1:11434            # and the OpenAI/Ollama HTTP API about the latest frame
   curl -s http://127.0.0.1:11434/v1/frames/latest -o frame.jpg
   mosquitto_sub -t 'edge/+/caption'          # watch the captions
-  mosquitto_pub -t edge/cam1/ask -m '{"id":"1","question":"how many shapes are there?"}'`
+  mosquitto_pub -t edge/cam1/ask -m '{"id":"1","question":"how many shapes are there?"}'
+  edge run --speak                           # captions and answers spoken (espeak-ng, ALSA)
+  edge run --speak-to /tmp/spoken            # ... written as WAV files instead
+  edge run --speak --listen                  # Enter (or --button-pin) asks a spoken question
+  edge run --speak-to out --listen --microphone q.wav   # a WAV file as the microphone`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
 		configPath := fs.String("config", "", "YAML configuration file")
@@ -69,10 +73,16 @@ Examples:
 		httpAddr := fs.String("http", "", "serve the OpenAI and Ollama HTTP API on this address too, e.g. 127.0.0.1:11434 (see edge serve --help)")
 		apiKey := fs.String("api-key", "", "bearer token for the HTTP API (default $EDGE_API_KEY); required for a non-loopback --http")
 		thermal := fs.String("thermal", "auto", "follow the board's temperature: throttle above 80 °C, pause above 95 °C (auto: on a Jetson)")
+		speak := fs.Bool("speak", false, "speak captions and answers with espeak-ng on the ALSA device")
+		speakTo := fs.String("speak-to", "", "write the spoken captions and answers as WAV files in this folder")
+		listen := fs.Bool("listen", false, "voice questions: Enter or the button records one (arecord), pocketsphinx hears it")
+		listenMode := fs.String("listen-mode", "", "grammar (the model's questions, default) or open (any sentence, less accurate)")
+		grammar := fs.String("grammar", "", "JSGF grammar file for --listen (default: the shapes model's questions)")
+		microphone := fs.String("microphone", "", "WAV file heard instead of recording (tests)")
 		if _, err := parse(fs, args); err != nil {
 			return err
 		}
-		cfg, err := loadRunConfig(*configPath)
+		cfg, sc, err := loadRunConfigSpeech(*configPath)
 		if err != nil {
 			return err
 		}
@@ -99,6 +109,12 @@ Examples:
 			cfg.HTTP.APIKey = v
 		}
 		str("api-key", &cfg.HTTP.APIKey, *apiKey)
+		sc.Speak = sc.Speak || *speak
+		str("speak-to", &sc.To, *speakTo)
+		sc.Listen = sc.Listen || *listen
+		str("listen-mode", &sc.Ear.Mode, *listenMode)
+		str("grammar", &sc.Ear.Grammar, *grammar)
+		str("microphone", &sc.Ear.Microphone, *microphone)
 		if set["threads"] {
 			cfg.Model.Threads = mf.threads
 		}
@@ -163,6 +179,11 @@ Examples:
 		}
 		stopHup := ignoreHangup(e.stderr)
 		defer stopHup()
+		var listenOn <-chan struct{}
+		if sc.Listen {
+			listenOn, opts.Triggers = opts.Triggers, nil // the button asks a question instead
+		}
+		startSpeech(ctx, e, sc, &opts, listenOn)
 		err = service.Run(ctx, cfg, m, opts)
 		stopHTTP()
 		waitHTTP()
@@ -176,18 +197,33 @@ Examples:
 
 // loadRunConfig reads the YAML file (if any) and then the environment.
 func loadRunConfig(path string) (service.Config, error) {
-	var cfg service.Config
+	cfg, _, err := loadRunConfigSpeech(path)
+	return cfg, err
+}
+
+// loadRunConfigSpeech also returns the file's speech: section.
+func loadRunConfigSpeech(path string) (service.Config, speechConfig, error) {
+	var file struct {
+		service.Config `yaml:",inline"`
+		Speech         speechConfig `yaml:"speech"`
+	}
+	cfg, err := loadRunConfigInto(path, &file.Config, &file)
+	return cfg, file.Speech, err
+}
+
+func loadRunConfigInto(path string, dst *service.Config, doc any) (service.Config, error) {
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+			return *dst, fmt.Errorf("config %s: %w", path, err)
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %s", path, oneLine(err))
+		if err := dec.Decode(doc); err != nil && !errors.Is(err, io.EOF) {
+			return *dst, fmt.Errorf("config %s: %s", path, oneLine(err))
 		}
 	}
+	cfg := dst
 	envs := map[string]*string{
 		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
 		"EDGE_PROMPT": &cfg.Prompt, "EDGE_MQTT_BROKER": &cfg.MQTT.Broker, "EDGE_MQTT_USERNAME": &cfg.MQTT.Username,
@@ -204,12 +240,12 @@ func loadRunConfig(path string) (service.Config, error) {
 			if secs, err2 := strconv.ParseFloat(v, 64); err2 == nil {
 				d = time.Duration(secs * float64(time.Second))
 			} else {
-				return cfg, fmt.Errorf("EDGE_INTERVAL=%q: %w", v, err)
+				return *cfg, fmt.Errorf("EDGE_INTERVAL=%q: %w", v, err)
 			}
 		}
 		cfg.Schedule.Interval = d
 	}
-	return cfg, nil
+	return *cfg, nil
 }
 
 // boardIO is what a board adds to the loop: a button, an LED and the thermal governor.

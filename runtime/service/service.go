@@ -40,6 +40,12 @@ type Options struct {
 	ModelLock sync.Locker
 	// OnFrame sees every frame read from the camera (the HTTP API's latest frame).
 	OnFrame func(camera.Frame)
+	// Asks, when set, are questions from outside MQTT (voice): answered like MQTT asks.
+	Asks <-chan mqtt.Ask
+	// OnError sees each error the service publishes (speech says it once).
+	OnError func(msg string)
+	// StatusExtra adds its counters to the status (speech: spoken and heard).
+	StatusExtra func(stats map[string]any)
 }
 
 // Thermal is a thermal governor's decision as the service uses it.
@@ -190,7 +196,7 @@ func (s *Service) describe(ctx context.Context, f camera.Frame) error {
 	if err != nil {
 		if ctx.Err() == nil {
 			s.failures.Add(1)
-			_ = s.client.PublishError(mqtt.Error{Error: fmt.Sprintf("describe frame %d: %v", f.Seq, err)})
+			s.publishError(mqtt.Error{Error: fmt.Sprintf("describe frame %d: %v", f.Seq, err)})
 		}
 		return err
 	}
@@ -217,11 +223,24 @@ func (s *Service) answerLoop(ctx context.Context) {
 		case <-s.opts.Triggers:
 			s.sched.Trigger()
 		case ask := <-s.client.Asks():
-			if err := s.answer(ctx, ask); err != nil && ctx.Err() == nil {
-				s.failures.Add(1)
-				_ = s.client.PublishError(mqtt.Error{ID: ask.ID, Error: err.Error()})
-			}
+			s.ask(ctx, ask)
+		case ask := <-s.opts.Asks:
+			s.ask(ctx, ask)
 		}
+	}
+}
+
+func (s *Service) ask(ctx context.Context, ask mqtt.Ask) {
+	if err := s.answer(ctx, ask); err != nil && ctx.Err() == nil {
+		s.failures.Add(1)
+		s.publishError(mqtt.Error{ID: ask.ID, Error: err.Error()})
+	}
+}
+
+func (s *Service) publishError(e mqtt.Error) {
+	_ = s.client.PublishError(e)
+	if s.opts.OnError != nil {
+		s.opts.OnError(e.Error)
 	}
 }
 
@@ -321,6 +340,9 @@ func (s *Service) publishStatus(state string) {
 	if t := s.thermal.Load(); t != nil {
 		stats["thermal"], stats["thermal_reason"] = t.State, t.Reason
 		stats["thermal_skipped"] = s.thermalSkip.Load()
+	}
+	if s.opts.StatusExtra != nil {
+		s.opts.StatusExtra(stats)
 	}
 	ms := s.client.Stats()
 	stats["published"], stats["dropped"] = ms.Published, ms.Dropped
