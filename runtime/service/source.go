@@ -15,20 +15,15 @@ import (
 
 var stillExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true}
 
-// OpenSource opens the configured camera: plain-Go sources for synthetic scenes, image
-// files and folders; OpenCV for devices, video files, pipelines and streams, reopened
-// with backoff when they fail. Every source is paced to MaxFPS.
-func OpenSource(c CameraConfig) (camera.Source, error) {
-	src, _, err := openSource(c)
-	return src, err
-}
-
 // cameraHealth is what the status reports about a reopened live camera.
 type cameraHealth struct {
 	reopen *camera.Reopening
 	stalls *camera.StallStats
 }
 
+// openSource opens the configured camera: plain-Go sources for synthetic scenes, image
+// files and folders; OpenCV for devices, video files, pipelines and streams, reopened
+// with backoff when they fail. Every source is paced to MaxFPS.
 func openSource(c CameraConfig) (camera.Source, *cameraHealth, error) {
 	var health *cameraHealth
 	src, err := openPlain(c, &health)
