@@ -70,7 +70,10 @@ func TestInfoReadsHeadersOnly(t *testing.T) {
 	require.NoError(t, err)
 	peakMB := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
 	t.Logf("edge info on a 15 GB checkpoint: %.2f s, peak RSS %.0f MB", took.Seconds(), peakMB)
-	require.Less(t, peakMB, 300.0, "info must not load weights")
+	// ru_maxrss of a child counts the forked test process before exec too (hundreds of
+	// MB under -race), so the bound is far from info's own ~90 MB but far below the
+	// 15 GB that loading the weights takes.
+	require.Less(t, peakMB, 1024.0, "info must not load weights")
 
 	var in modelInfo
 	require.NoError(t, json.Unmarshal(out, &in))
