@@ -1,6 +1,8 @@
 // Package camera has the frame sources of the runtime: still images, folders of images,
 // synthetic scenes, and wrappers that reopen a failing source and cap its frame rate.
 // The OpenCV (gocv) sources live in camera/gocvsrc, so this package builds without cgo.
+//
+// Its room in docs/architecture.md: devices: imports only camera/scene; no model, transport or loop.
 package camera
 
 import (

@@ -1,6 +1,8 @@
 // Package httpapi serves the model over HTTP in the OpenAI (/v1/chat/completions) and
 // Ollama (/api/generate, /api/chat) dialects. It knows nothing of cameras or MQTT: the
 // caller hands it a Model and, for `edge run`, a Camera with the latest frame.
+//
+// Its room in docs/architecture.md: outputs: imports runtime, models/preprocess and models/blip2; never the loop.
 package httpapi
 
 import (

@@ -15,4 +15,6 @@
 // so that a single device works with no infrastructure.
 //
 // Topics and payloads are documented in docs/mqtt.md.
+//
+// Its room in docs/architecture.md: transports: imports nothing of the project (it knows payloads, not the model).
 package mqtt

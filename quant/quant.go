@@ -2,6 +2,8 @@
 // weights with float32 scales, stored as safetensors (`x.weight` int8 and
 // `x.weight_scale` f32) with a quantization_config in config.json. Norms, biases,
 // position tables and the patch convolution stay in floating point.
+//
+// Its room in docs/architecture.md: int8: imports only the formats models/safetensors and models/hfconfig; it knows no model.
 package quant
 
 import "math"

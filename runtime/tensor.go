@@ -1,5 +1,7 @@
 // Package runtime holds how models run: the tensor type, the backend interface that
 // model code is written against, generation (greedy, beam, sampling) and chat sessions.
+//
+// Its room in docs/architecture.md: tensor runtime: imports only runtime/internal/tensorcore (and may import runtime/kernels).
 package runtime
 
 import "github.com/edgevlm/edge/runtime/internal/tensorcore"

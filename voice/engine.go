@@ -2,6 +2,8 @@
 // a program), an output (ALSA through aplay, or WAV files in a folder), the speaking policy
 // a blind user can live with, and pocketsphinx for spoken questions. The engines are
 // programs found at run time, so the edge binary needs no cgo for speech.
+//
+// Its room in docs/architecture.md: outputs: imports nothing of the project.
 package voice
 
 import (

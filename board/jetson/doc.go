@@ -8,4 +8,6 @@
 // so tests run against fake /proc and /sys trees under testdata/. Everything
 // that drives a pin takes periph's gpio.PinIn or gpio.PinOut, so tests drive it
 // with fake pins.
+//
+// Its room in docs/architecture.md: devices: imports nothing of the project.
 package jetson

@@ -9,6 +9,8 @@
 // tag matprofile:
 //
 //	go test -race -tags matprofile ./camera/gocvsrc/
+//
+// Its room in docs/architecture.md: devices: imports only camera.
 package gocvsrc
 
 import (

@@ -1,6 +1,8 @@
 // Package scene renders the synthetic scenes the embedded shapes model was trained on
 // (one or two coloured circles, squares or triangles on a plain background), and knows
 // the true caption and answers for each, so tests and demos can check the model.
+//
+// Its room in docs/architecture.md: devices: imports nothing of the project.
 package scene
 
 import (

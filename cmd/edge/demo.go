@@ -17,8 +17,8 @@ import (
 
 	"github.com/edgevlm/edge/camera/gocvsrc"
 	"github.com/edgevlm/edge/camera/scene"
+	"github.com/edgevlm/edge/loop"
 	"github.com/edgevlm/edge/mqtt"
-	"github.com/edgevlm/edge/runtime/service"
 )
 
 func demoCommand() command {
@@ -77,14 +77,14 @@ Examples:
 			return err
 		}
 		defer m.Close()
-		cfg := service.Config{
-			Model:    service.ModelConfig{Dir: m.Dir},
-			Camera:   service.CameraConfig{Source: source, MaxFPS: fps, Seed: int64(*seed), ScenePeriod: perScene, Frames: uint64(len(frames))},
-			Schedule: service.ScheduleConfig{Mode: "change"},
+		cfg := loop.Config{
+			Model:    loop.ModelConfig{Dir: m.Dir},
+			Camera:   loop.CameraConfig{Source: source, MaxFPS: fps, Seed: int64(*seed), ScenePeriod: perScene, Frames: uint64(len(frames))},
+			Schedule: loop.ScheduleConfig{Mode: "change"},
 			MQTT:     mqtt.Config{EmbeddedAddr: "127.0.0.1:0", DeviceID: "demo"},
 		}
 		var sub *subscriber
-		opts := service.Options{
+		opts := loop.Options{
 			Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelError})), Version: version, Board: "demo",
 			OnReady: func(broker string, t mqtt.Topics) {
 				fmt.Fprintf(e.stdout, "edge demo: embedded broker %s; subscribed to %s\n", broker, t.Caption)
@@ -102,7 +102,7 @@ Examples:
 		}
 		published := 0
 		opts.OnCaption = func(mqtt.Caption) { published++ }
-		runErr := service.Run(ctx, cfg, m, opts)
+		runErr := loop.Run(ctx, cfg, m, opts)
 		if sub != nil {
 			sub.wait(published, 5*time.Second)
 			sub.close()

@@ -15,8 +15,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/edgevlm/edge/board/jetson"
+	"github.com/edgevlm/edge/loop"
 	"github.com/edgevlm/edge/mqtt"
-	"github.com/edgevlm/edge/runtime/service"
 )
 
 func runCommand() command {
@@ -162,7 +162,7 @@ Examples:
 		if err != nil {
 			return err
 		}
-		opts := service.Options{Logger: logger, Version: version, Board: board,
+		opts := loop.Options{Logger: logger, Version: version, Board: board,
 			Triggers: hw.triggers, Thermal: hw.thermal, OnWork: hw.onWork,
 			OnReady: func(broker string, t mqtt.Topics) {
 				fmt.Fprintf(e.stderr, "edge run: camera %s, broker %s, captions on %s, asks on %s\n", cfg.Camera.Source, broker, t.Caption, t.Ask)
@@ -184,7 +184,7 @@ Examples:
 			listenOn, opts.Triggers = opts.Triggers, nil // the button asks a question instead
 		}
 		startSpeech(ctx, e, sc, &opts, listenOn)
-		err = service.Run(ctx, cfg, m, opts)
+		err = loop.Run(ctx, cfg, m, opts)
 		stopHTTP()
 		waitHTTP()
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -196,22 +196,22 @@ Examples:
 }
 
 // loadRunConfig reads the YAML file (if any) and then the environment.
-func loadRunConfig(path string) (service.Config, error) {
+func loadRunConfig(path string) (loop.Config, error) {
 	cfg, _, err := loadRunConfigSpeech(path)
 	return cfg, err
 }
 
 // loadRunConfigSpeech also returns the file's speech: section.
-func loadRunConfigSpeech(path string) (service.Config, speechConfig, error) {
+func loadRunConfigSpeech(path string) (loop.Config, speechConfig, error) {
 	var file struct {
-		service.Config `yaml:",inline"`
-		Speech         speechConfig `yaml:"speech"`
+		loop.Config `yaml:",inline"`
+		Speech      speechConfig `yaml:"speech"`
 	}
 	cfg, err := loadRunConfigInto(path, &file.Config, &file)
 	return cfg, file.Speech, err
 }
 
-func loadRunConfigInto(path string, dst *service.Config, doc any) (service.Config, error) {
+func loadRunConfigInto(path string, dst *loop.Config, doc any) (loop.Config, error) {
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -251,7 +251,7 @@ func loadRunConfigInto(path string, dst *service.Config, doc any) (service.Confi
 // boardIO is what a board adds to the loop: a button, an LED and the thermal governor.
 type boardIO struct {
 	triggers <-chan struct{}
-	thermal  <-chan service.Thermal
+	thermal  <-chan loop.Thermal
 	onWork   func(state string)
 }
 
@@ -265,12 +265,12 @@ func startBoard(ctx context.Context, e env, b jetson.Board, buttonPin, ledPin in
 				return io, err
 			}
 			decisions := gov.Watch(ctx, 2*time.Second)
-			out := make(chan service.Thermal, 1)
+			out := make(chan loop.Thermal, 1)
 			go func() {
 				defer close(out)
 				for d := range decisions {
 					select {
-					case out <- service.Thermal{State: string(d.State), FPSFactor: d.FPSFactor, Reason: d.Reason}:
+					case out <- loop.Thermal{State: string(d.State), FPSFactor: d.FPSFactor, Reason: d.Reason}:
 					case <-ctx.Done():
 						return
 					}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/edgevlm/edge/camera"
 	"github.com/edgevlm/edge/httpapi"
+	"github.com/edgevlm/edge/loop"
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/mqtt"
-	"github.com/edgevlm/edge/runtime/service"
 )
 
 // liveCamera is the camera loop's latest frame and caption, as the HTTP API reads them.
@@ -39,7 +39,7 @@ func (l *liveCamera) LatestCaption() (string, time.Time, bool) {
 
 // startRunHTTP serves the HTTP API next to the camera loop when cfg.HTTP.Addr is set: it
 // shares the model (one generation at a time) and hooks the frames and captions into opts.
-func startRunHTTP(ctx context.Context, e env, cfg service.HTTPConfig, m *blip2.Model, opts *service.Options) (wait func(), err error) {
+func startRunHTTP(ctx context.Context, e env, cfg loop.HTTPConfig, m *blip2.Model, opts *loop.Options) (wait func(), err error) {
 	if cfg.Addr == "" {
 		return func() {}, nil
 	}

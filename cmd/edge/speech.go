@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/edgevlm/edge/loop"
 	"github.com/edgevlm/edge/mqtt"
-	"github.com/edgevlm/edge/runtime/service"
 	"github.com/edgevlm/edge/voice"
 )
 
@@ -38,7 +38,7 @@ type speech struct {
 
 // startSpeech starts what is asked for; a missing engine or device is one line on stderr
 // and the loop runs on without that part.
-func startSpeech(ctx context.Context, e env, cfg speechConfig, opts *service.Options, listenOn <-chan struct{}) *speech {
+func startSpeech(ctx context.Context, e env, cfg speechConfig, opts *loop.Options, listenOn <-chan struct{}) *speech {
 	sp := &speech{asks: make(chan mqtt.Ask, 4)}
 	if cfg.Speak || cfg.To != "" {
 		if err := sp.startSpeaker(ctx, cfg); err != nil {

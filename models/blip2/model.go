@@ -1,5 +1,7 @@
 // Package blip2 is BLIP-2 (transformers' Blip2ForConditionalGeneration): the image path
 // (ViT → Q-Former → projection) and how its output enters the language model.
+//
+// Its room in docs/architecture.md: model: imports everything below it in the list (runtime and its engines, formats, quant, weights, opt, t5).
 package blip2
 
 import (

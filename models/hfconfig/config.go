@@ -1,6 +1,8 @@
 // Package hfconfig reads the config.json (and generation_config.json) of a
 // Hugging Face Blip2ForConditionalGeneration checkpoint, filling in the
 // transformers class defaults for the many fields the hub files omit.
+//
+// Its room in docs/architecture.md: formats: imports nothing of the project.
 package hfconfig
 
 import (

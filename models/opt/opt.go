@@ -1,6 +1,8 @@
 // Package opt is the OPT decoder-only language model as BLIP-2 uses it
 // (transformers' OPTForCausalLM): pre-LN or post-LN layers, learned positions with an
 // offset of 2, optional project_in/project_out, and a head tied to the token embeddings.
+//
+// Its room in docs/architecture.md: model: imports runtime, models/hfconfig and models/weights.
 package opt
 
 import (

@@ -2,6 +2,8 @@
 // Face's PIL-backed BlipImageProcessor does: convert to RGB, resize to
 // Height×Width with PIL's fixed-point bicubic filter, rescale by 1/255 and
 // normalise per channel, giving float32 CHW.
+//
+// Its room in docs/architecture.md: formats: imports nothing of the project.
 package preprocess
 
 import (

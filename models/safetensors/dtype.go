@@ -1,6 +1,8 @@
 // Package safetensors reads and writes Hugging Face safetensors checkpoints:
 // single files and sharded ones (model.safetensors.index.json), memory-mapped
 // read-only, with exact F16/BF16 → F32 conversion.
+//
+// Its room in docs/architecture.md: formats: imports nothing of the project.
 package safetensors
 
 // DType is a safetensors element type as spelled in the header.

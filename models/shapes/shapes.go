@@ -1,6 +1,8 @@
 // Package shapes ships the project's default model: a small BLIP-2 (ViT → Q-Former →
 // OPT, 5.5 M parameters) trained on synthetic scenes of coloured shapes. It is embedded in
 // the binary so `edge` works with no download.
+//
+// Its room in docs/architecture.md: model: the embedded model's files; imports nothing of the project.
 package shapes
 
 import (

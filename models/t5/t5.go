@@ -2,6 +2,8 @@
 // T5ForConditionalGeneration): RMS norms, relative position buckets shared by every layer
 // of a stack, no 1/√d attention scaling, plain or gated feed-forward, and a stored or
 // shared output head.
+//
+// Its room in docs/architecture.md: model: imports runtime, models/hfconfig and models/weights.
 package t5
 
 import (

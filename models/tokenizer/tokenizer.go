@@ -7,6 +7,8 @@
 // the rest is normalized, pre-tokenized and run through the model, and a
 // post-processor adds the special tokens. A Tokenizer is safe for concurrent
 // use; its only mutable part is a per-Tokenizer cache of merged BPE words.
+//
+// Its room in docs/architecture.md: formats: imports nothing of the project.
 package tokenizer
 
 import (

@@ -1,6 +1,8 @@
 // Package weights binds checkpoint tensors to model fields by name, checking each shape
 // against what the config implies, so that a wrong or missing tensor fails at load with
 // its name instead of later inside a forward pass.
+//
+// Its room in docs/architecture.md: model: imports runtime and models/safetensors.
 package weights
 
 import (

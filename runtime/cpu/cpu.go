@@ -1,5 +1,7 @@
 // Package cpu is the portable CPU backend: float32 (and int8) kernels from
 // runtime/kernels, work split across cores by a pool of workers.
+//
+// Its room in docs/architecture.md: backends: imports only runtime/ and its kernels.
 package cpu
 
 import (

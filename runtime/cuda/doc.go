@@ -22,4 +22,6 @@
 // Calls are serialised by a mutex: one stream per Backend. Device failures (out of
 // memory, a kernel error) panic with an *Error, because runtime.Backend's methods return
 // no error; shape mismatches panic as the CPU backend's do.
+//
+// Its room in docs/architecture.md: backends: imports only runtime/ and its kernels.
 package cuda

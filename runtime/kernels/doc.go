@@ -30,4 +30,6 @@
 // buffer they are given is too small. PackedB.Cols and PackedBI8.Cols cut a packed
 // matrix by columns without copying, for callers that split a product across cores
 // by output columns.
+//
+// Its room in docs/architecture.md: kernels (the bottom): imports nothing of the project.
 package kernels

@@ -10,6 +10,8 @@
 // time, so a binary built with the tag still starts where the library is missing and
 // Open says so (ErrLibrary). Compiling with the tag needs
 // CGO_CFLAGS=-I<repo>/runtime/tflite/include for go-tflite's cgo code.
+//
+// Its room in docs/architecture.md: backends: imports only runtime/ and its kernels.
 package tflite
 
 import (

@@ -3,6 +3,8 @@
 // model code that tried to read or write them would not compile (Go refuses the import
 // of an internal package from outside runtime/, and Tensor has no exported field that
 // holds values).
+//
+// Its room in docs/architecture.md: kernels: imports nothing of the project; only runtime/ can import it.
 package tensorcore
 
 import "fmt"

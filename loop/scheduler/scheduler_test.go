@@ -21,8 +21,8 @@ type recorder struct {
 	// outrun, when set, makes each description last until the camera has read this many
 	// more frames: a model slower than the camera by construction, whatever the load.
 	outrun uint64
-	s     *Scheduler // set after New, before Run
-	fail  error
+	s      *Scheduler // set after New, before Run
+	fail   error
 
 	mu    sync.Mutex
 	seqs  []uint64

@@ -1,6 +1,8 @@
 // Package scheduler decides which camera frames get described. The camera is read in its
 // own goroutine and only the latest frame is kept, so a slow model never stalls the camera
 // nor builds a queue: frames that arrive while the model works are superseded, not stored.
+//
+// Its room in docs/architecture.md: loop: imports only camera.
 package scheduler
 
 import (

@@ -1,7 +1,9 @@
-// Package service is the product's main job: frames from a camera go through the model
+// Package loop is the product's main job: frames from a camera go through the model
 // when the scheduler says so, captions and answers go out over MQTT, and questions come
 // in over MQTT. It runs until its context ends.
-package service
+//
+// Its room in docs/architecture.md: loop: imports camera, camera/gocvsrc, loop/scheduler, models/blip2, mqtt and runtime; only the CLI imports it.
+package loop
 
 import (
 	"errors"
@@ -9,8 +11,8 @@ import (
 	"time"
 
 	"github.com/edgevlm/edge/camera"
+	"github.com/edgevlm/edge/loop/scheduler"
 	"github.com/edgevlm/edge/mqtt"
-	"github.com/edgevlm/edge/runtime/scheduler"
 )
 
 // Config is everything `edge run` reads from its YAML file, environment and flags.

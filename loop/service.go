@@ -1,4 +1,4 @@
-package service
+package loop
 
 import (
 	"context"
@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/edgevlm/edge/camera"
+	"github.com/edgevlm/edge/loop/scheduler"
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/mqtt"
 	"github.com/edgevlm/edge/runtime"
-	"github.com/edgevlm/edge/runtime/scheduler"
 )
 
 // Options are what the caller adds beyond the config.
