@@ -61,6 +61,7 @@ type Service struct {
 	opts     Options
 	model    *blip2.Model
 	modelMu  sync.Mutex // one generation at a time: captions and answers share the cores
+	prefixes prefixes   // image prefixes of recent frames (under the model lock)
 	client   *mqtt.Client
 	src      *latestSource
 	sched    *scheduler.Scheduler
@@ -88,6 +89,7 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	}
 	s := &Service{cfg: cfg, opts: opts, model: model, log: opts.Logger, sessions: newSessions(cfg.Chat.MaxSessions, cfg.Chat.SessionTTL)}
 	s.gen = model.DefaultGenerateOptions()
+	s.prefixes.be, s.prefixes.max = model.Backend, maxPrefixes
 	s.gen.MaxNewTokens, s.gen.NumBeams = cfg.MaxNewTokens, cfg.Beams
 	if ok, err := model.Fits(cfg.Prompt, cfg.MaxNewTokens); err != nil || !ok {
 		return fmt.Errorf("prompt %q with max_new_tokens %d does not fit the model's context of %d", cfg.Prompt, cfg.MaxNewTokens, model.LM.ContextLength())
@@ -136,6 +138,9 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	err = s.sched.Run(runCtx)
 	cancel()
 	wg.Wait()
+	s.lockModel()
+	s.prefixes.clear()
+	s.unlockModel()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = nil // asked to stop
 	}
@@ -169,22 +174,57 @@ func (s *Service) work(state string) {
 	}
 }
 
+// lockModel takes the model for one generation: the loop's own lock, or the one it
+// shares with the HTTP API.
+func (s *Service) lockModel() {
+	if s.opts.ModelLock != nil {
+		s.opts.ModelLock.Lock()
+	} else {
+		s.modelMu.Lock()
+	}
+}
+
+func (s *Service) unlockModel() {
+	if s.opts.ModelLock != nil {
+		s.opts.ModelLock.Unlock()
+	} else {
+		s.modelMu.Unlock()
+	}
+}
+
 // generate runs the model on one image, one generation at a time.
 func (s *Service) generate(ctx context.Context, f *camera.Frame, prompt string) (*blip2.Result, error) {
-	var lock sync.Locker = &s.modelMu
-	if s.opts.ModelLock != nil {
-		lock = s.opts.ModelLock
-	}
-	lock.Lock()
-	defer lock.Unlock()
+	s.lockModel()
+	defer s.unlockModel()
 	s.work("working")
-	r, err := s.model.Generate(ctx, f.Image, prompt, s.gen)
+	r, err := s.generateLocked(ctx, f, prompt)
 	if err != nil && ctx.Err() == nil {
 		s.work("error")
 	} else {
 		s.work("idle")
 	}
 	return r, err
+}
+
+// generateLocked runs the image path for f unless a recent generation kept its prefix,
+// then the language model on prompt.
+func (s *Service) generateLocked(ctx context.Context, f *camera.Frame, prompt string) (*blip2.Result, error) {
+	prefix := s.prefixes.get(f)
+	var image blip2.Timings
+	if prefix == nil {
+		var err error
+		if prefix, image, err = s.model.ImagePrefix(f.Image); err != nil {
+			return nil, err
+		}
+		s.prefixes.put(f, prefix)
+	}
+	r, err := s.model.GenerateWithPrefix(ctx, prefix, prompt, s.gen)
+	if err != nil {
+		return nil, err
+	}
+	r.Timings.Preprocess, r.Timings.Image = image.Preprocess, image.Image
+	r.Timings.Total += image.Total
+	return r, nil
 }
 
 // describe captions one frame and publishes it; called by the scheduler.
@@ -337,6 +377,7 @@ func (s *Service) publishStatus(state string) {
 		st := s.sched.Stats()
 		stats["described"], stats["skipped"] = st.Described, st.Skipped
 	}
+	stats["image_prefix_reused"] = s.prefixes.reused.Load()
 	if t := s.thermal.Load(); t != nil {
 		stats["thermal"], stats["thermal_reason"] = t.State, t.Reason
 		stats["thermal_skipped"] = s.thermalSkip.Load()

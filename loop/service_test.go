@@ -3,6 +3,7 @@ package loop
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgevlm/edge/camera"
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
 	"github.com/edgevlm/edge/mqtt"
@@ -162,5 +164,99 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		err := c.Validate()
 		require.Error(t, err)
 		require.Contains(t, err.Error(), tc.field)
+	}
+}
+
+// TestAskAboutACaptionedFrameReusesItsImagePath runs the real loop (trigger mode, a
+// synthetic camera giving a frame every 4 s): the caption of a frame runs the image path
+// once; asks about that same frame run it zero times and answer as a fresh generation
+// would; an ask after the next frame runs it once more, about the new frame.
+func TestAskAboutACaptionedFrameReusesItsImagePath(t *testing.T) {
+	m := loadShapes(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	triggers := make(chan struct{}, 1)
+	asks := make(chan mqtt.Ask, 1)
+	captions := make(chan mqtt.Caption, 4)
+	answers := make(chan mqtt.Answer, 4)
+	var mu sync.Mutex
+	frames := map[uint64]camera.Frame{}
+	framed := make(chan uint64, 8)
+	cfg := Config{
+		Camera:   CameraConfig{Source: "synthetic", MaxFPS: 0.25, ScenePeriod: 1},
+		Schedule: ScheduleConfig{Mode: "trigger"},
+		MQTT:     mqtt.Config{EmbeddedAddr: "127.0.0.1:0", DeviceID: "reuse"},
+	}
+	opts := Options{Triggers: triggers, Asks: asks,
+		OnCaption: func(c mqtt.Caption) { captions <- c },
+		OnAnswer:  func(a mqtt.Answer) { answers <- a },
+		OnFrame: func(f camera.Frame) {
+			mu.Lock()
+			frames[f.Seq] = f
+			mu.Unlock()
+			framed <- f.Seq
+		},
+	}
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, m, opts) }()
+	next := func(what string, ch any) any {
+		t.Helper()
+		switch c := ch.(type) {
+		case chan mqtt.Caption:
+			select {
+			case v := <-c:
+				return v
+			case <-ctx.Done():
+			}
+		case chan mqtt.Answer:
+			select {
+			case v := <-c:
+				return v
+			case <-ctx.Done():
+			}
+		case chan uint64:
+			select {
+			case v := <-c:
+				return v
+			case <-ctx.Done():
+			}
+		}
+		t.Fatalf("no %s within the test's time", what)
+		return nil
+	}
+
+	require.Equal(t, uint64(1), next("first frame", framed))
+	runs := m.ImagePathRuns()
+	triggers <- struct{}{}
+	c := next("caption", captions).(mqtt.Caption)
+	require.Equal(t, runs+1, m.ImagePathRuns(), "a caption runs the image path once")
+
+	questions := []string{"what color is it?", "what shape is it?"}
+	var reused []mqtt.Answer
+	for i, q := range questions {
+		asks <- mqtt.Ask{ID: fmt.Sprint("same-", i), Question: q}
+		a := next("answer", answers).(mqtt.Answer)
+		require.Equal(t, uint64(1), a.Seq, "the camera gives a frame every 4 s: the ask is about the captioned frame")
+		require.True(t, a.FrameTime.Equal(c.FrameTime))
+		require.Equal(t, runs+1, m.ImagePathRuns(), "an ask about the captioned frame ran the image path")
+		reused = append(reused, a)
+	}
+
+	require.Equal(t, uint64(2), next("second frame", framed))
+	asks <- mqtt.Ask{ID: "new", Question: questions[0]}
+	a := next("answer", answers).(mqtt.Answer)
+	require.Equal(t, uint64(2), a.Seq, "the ask is about the newest frame")
+	require.Equal(t, runs+2, m.ImagePathRuns(), "a new frame runs the image path once")
+
+	cancel()
+	require.NoError(t, <-done)
+	// The reused prefix answers as a fresh run of the whole model on that frame does.
+	mu.Lock()
+	defer mu.Unlock()
+	for i, q := range questions {
+		fresh, err := m.Generate(context.Background(), frames[1].Image, "Question: "+q+" Answer:", m.DefaultGenerateOptions())
+		require.NoError(t, err)
+		require.Equal(t, fresh.Text, reused[i].Text, q)
+		require.Equal(t, fresh.Tokens, reused[i].TokenIDs, q)
 	}
 }

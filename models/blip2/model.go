@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/opt"
@@ -42,6 +43,7 @@ type Model struct {
 	// WeightBytes is the storage of every bound tensor as the runtime holds it.
 	WeightBytes int64
 	archive     *safetensors.Archive
+	imageRuns   atomic.Uint64 // EncodePixels calls: how often the image path ran
 }
 
 // Options say how to run a model.
@@ -208,8 +210,13 @@ func (m *Model) PixelValues(img image.Image) ([]float32, error) {
 	return preprocess.Apply(img, m.Preprocess)
 }
 
+// ImagePathRuns says how many times the image path (or the ImageEncoder standing in for
+// it) has run: callers that reuse a prefix can show they did.
+func (m *Model) ImagePathRuns() uint64 { return m.imageRuns.Load() }
+
 // EncodePixels runs the image path on preprocessed pixel values [3, size, size].
 func (m *Model) EncodePixels(pixels []float32) (*ImageFeatures, error) {
+	m.imageRuns.Add(1)
 	if m.ImageEncoder != nil {
 		prefix, err := m.ImageEncoder(pixels)
 		if err != nil {
