@@ -20,6 +20,7 @@ import (
 // Request is one generation: a caption (no question, no turns) or an answer.
 type Request struct {
 	Image       image.Image
+	Frame       blip2.FrameKey // the camera frame Image is, if it is one (its prefix is shared)
 	Turns       []runtime.Turn // earlier questions and answers, oldest first
 	Question    string
 	Raw         string // when set, the prompt as is (Ollama's raw mode)
@@ -48,9 +49,16 @@ type Model interface {
 	Answer(ctx context.Context, r Request) (Reply, error)
 }
 
+// Frame is a camera frame: the picture, its sequence number and time.
+type Frame struct {
+	Image image.Image
+	Seq   uint64
+	Time  time.Time
+}
+
 // Camera is the latest frame and caption of a running camera loop.
 type Camera interface {
-	LatestFrame() (image.Image, time.Time, bool)
+	LatestFrame() (Frame, bool)
 	LatestCaption() (text string, at time.Time, ok bool)
 }
 
@@ -118,9 +126,13 @@ func (b *BLIP2) Answer(ctx context.Context, r Request) (Reply, error) {
 	}
 	b.Lock.Lock()
 	defer b.Lock.Unlock()
-	pixels, err := m.PixelValues(r.Image)
+	// A camera frame's prefix is shared with the camera loop (kept for recent frames).
+	prefix, _, err := m.FramePrefix(r.Frame, r.Image)
 	if err != nil {
 		return Reply{}, err
+	}
+	if r.Frame == (blip2.FrameKey{}) {
+		defer runtime.Recycle(m.Backend, prefix)
 	}
 	gctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -143,7 +155,7 @@ func (b *BLIP2) Answer(ctx context.Context, r Request) (Reply, error) {
 		}
 	}
 	t0 := time.Now()
-	res, err := m.GenerateFromPixels(gctx, pixels, prompt, o)
+	res, err := m.GenerateWithPrefix(gctx, prefix, prompt, o)
 	rep := Reply{Dropped: dropped, Decode: time.Since(t0), FinishReason: "length"}
 	if errors.Is(context.Cause(gctx), errStop) {
 		rep.Text, rep.CompletionTokens, rep.FinishReason = strings.TrimSpace(text), len(ids), "stop"

@@ -72,7 +72,7 @@ func (s *Server) ollama(w http.ResponseWriter, hr *http.Request, chat bool) {
 		}
 	}
 	if err == nil {
-		req.Image, err = s.resolve(req.Image)
+		err = s.resolve(&req)
 	}
 	if err != nil {
 		s.ollamaError(w, err)

@@ -173,7 +173,7 @@ func (s *Server) openaiChat(w http.ResponseWriter, hr *http.Request) {
 	}
 	req, err := toRequest(msgs, func(ref string) (image.Image, error) { return s.decodeImage(ref, true) })
 	if err == nil {
-		req.Image, err = s.resolve(req.Image)
+		err = s.resolve(&req)
 	}
 	if err != nil {
 		s.openaiError(w, err)

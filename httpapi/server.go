@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/edgevlm/edge/models/preprocess"
+
+	"github.com/edgevlm/edge/models/blip2"
 )
 
 // Config bounds what the server accepts.
@@ -289,19 +291,21 @@ func (s *Server) decodeImage(ref string, dataURL bool) (image.Image, error) {
 	return img, nil
 }
 
-// resolve replaces a missing image by the camera's latest frame.
-func (s *Server) resolve(img image.Image) (image.Image, error) {
-	if img != nil {
-		return img, nil
+// resolve fills a request without an image with the camera's latest frame, and names
+// that frame so that a prefix the camera loop computed for it is reused.
+func (s *Server) resolve(r *Request) error {
+	if r.Image != nil {
+		return nil
 	}
 	if s.camera == nil {
-		return nil, badRequest("missing_image", "no image in the request, and this server has no camera (edge serve): attach an image, or run edge run --http for %q", CameraLatest)
+		return badRequest("missing_image", "no image in the request, and this server has no camera (edge serve): attach an image, or run edge run --http for %q", CameraLatest)
 	}
-	f, _, ok := s.camera.LatestFrame()
+	f, ok := s.camera.LatestFrame()
 	if !ok {
-		return nil, &apiError{status: 503, typ: "server_error", code: "no_frame", msg: "the camera has no frame yet", retryAfter: 1}
+		return &apiError{status: 503, typ: "server_error", code: "no_frame", msg: "the camera has no frame yet", retryAfter: 1}
 	}
-	return f, nil
+	r.Image, r.Frame = f.Image, blip2.FrameKey{Seq: f.Seq, Time: f.Time}
+	return nil
 }
 
 // generate waits its turn for the model (or gets 503 when the queue is full) and runs r.
@@ -350,7 +354,8 @@ func (s *Server) latestFrame(w http.ResponseWriter, r *http.Request) {
 		s.openaiError(w, &apiError{status: 404, typ: "invalid_request_error", code: "no_camera", msg: "this server has no camera (edge serve): run edge run --http"})
 		return
 	}
-	img, at, ok := s.camera.LatestFrame()
+	f, ok := s.camera.LatestFrame()
+	img, at := f.Image, f.Time
 	if !ok {
 		s.openaiError(w, &apiError{status: 503, typ: "server_error", code: "no_frame", msg: "the camera has no frame yet", retryAfter: 1})
 		return

@@ -61,7 +61,6 @@ type Service struct {
 	opts     Options
 	model    *blip2.Model
 	modelMu  sync.Mutex // one generation at a time: captions and answers share the cores
-	prefixes prefixes   // image prefixes of recent frames (under the model lock)
 	client   *mqtt.Client
 	src      *latestSource
 	sched    *scheduler.Scheduler
@@ -89,7 +88,6 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	}
 	s := &Service{cfg: cfg, opts: opts, model: model, log: opts.Logger, sessions: newSessions(cfg.Chat.MaxSessions, cfg.Chat.SessionTTL)}
 	s.gen = model.DefaultGenerateOptions()
-	s.prefixes.be, s.prefixes.max = model.Backend, maxPrefixes
 	s.gen.MaxNewTokens, s.gen.NumBeams = cfg.MaxNewTokens, cfg.Beams
 	if ok, err := model.Fits(cfg.Prompt, cfg.MaxNewTokens); err != nil || !ok {
 		return fmt.Errorf("prompt %q with max_new_tokens %d does not fit the model's context of %d", cfg.Prompt, cfg.MaxNewTokens, model.LM.ContextLength())
@@ -138,9 +136,6 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	err = s.sched.Run(runCtx)
 	cancel()
 	wg.Wait()
-	s.lockModel()
-	s.prefixes.clear()
-	s.unlockModel()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = nil // asked to stop
 	}
@@ -209,14 +204,9 @@ func (s *Service) generate(ctx context.Context, f *camera.Frame, prompt string) 
 // generateLocked runs the image path for f unless a recent generation kept its prefix,
 // then the language model on prompt.
 func (s *Service) generateLocked(ctx context.Context, f *camera.Frame, prompt string) (*blip2.Result, error) {
-	prefix := s.prefixes.get(f)
-	var image blip2.Timings
-	if prefix == nil {
-		var err error
-		if prefix, image, err = s.model.ImagePrefix(f.Image); err != nil {
-			return nil, err
-		}
-		s.prefixes.put(f, prefix)
+	prefix, image, err := s.model.FramePrefix(blip2.FrameKey{Seq: f.Seq, Time: f.Time}, f.Image)
+	if err != nil {
+		return nil, err
 	}
 	r, err := s.model.GenerateWithPrefix(ctx, prefix, prompt, s.gen)
 	if err != nil {
@@ -377,7 +367,7 @@ func (s *Service) publishStatus(state string) {
 		st := s.sched.Stats()
 		stats["described"], stats["skipped"] = st.Described, st.Skipped
 	}
-	stats["image_prefix_reused"] = s.prefixes.reused.Load()
+	stats["image_prefix_reused"] = s.model.PrefixesReused()
 	if t := s.thermal.Load(); t != nil {
 		stats["thermal"], stats["thermal_reason"] = t.State, t.Reason
 		stats["thermal_skipped"] = s.thermalSkip.Load()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"image"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,12 +20,12 @@ type liveCamera struct {
 	caption atomic.Pointer[mqtt.Caption]
 }
 
-func (l *liveCamera) LatestFrame() (image.Image, time.Time, bool) {
+func (l *liveCamera) LatestFrame() (httpapi.Frame, bool) {
 	f := l.frame.Load()
 	if f == nil {
-		return nil, time.Time{}, false
+		return httpapi.Frame{}, false
 	}
-	return f.Image, f.Time, true
+	return httpapi.Frame{Image: f.Image, Seq: f.Seq, Time: f.Time}, true
 }
 
 func (l *liveCamera) LatestCaption() (string, time.Time, bool) {

@@ -44,6 +44,7 @@ type Model struct {
 	WeightBytes int64
 	archive     *safetensors.Archive
 	imageRuns   atomic.Uint64 // EncodePixels calls: how often the image path ran
+	prefixes    prefixes      // recent camera frames' prefixes (FramePrefix)
 }
 
 // Options say how to run a model.
@@ -192,6 +193,7 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 // Close releases the checkpoint's memory mapping. Float weights were copied out of it,
 // so this only matters for long-running processes that reload models.
 func (m *Model) Close() error {
+	m.dropPrefixes()
 	if m.archive == nil {
 		return nil
 	}
