@@ -23,6 +23,20 @@ type AttentionParams struct {
 	QueryOffset int
 	// Bias, when set, is added to the scores: [Heads, Tq, Tk] (T5's relative positions).
 	Bias *Tensor
+	// Seqs, when above 1, says q, k and v stack that many independent sequences of equal
+	// length (a batch of images): the queries of sequence s attend only to its keys, rows
+	// [s·Tk/Seqs, (s+1)·Tk/Seqs). Not with Bias or Causal.
+	Seqs int
+}
+
+// SeqSplit checks p.Seqs against tq queries and tk keys and returns the number of
+// sequences (at least 1) and each one's query and key count.
+func (p AttentionParams) SeqSplit(tq, tk int) (seqs, sq, sk int) {
+	seqs = max(p.Seqs, 1)
+	if tq%seqs != 0 || tk%seqs != 0 || (seqs > 1 && (p.Bias != nil || p.Causal)) {
+		panic(fmt.Sprintf("runtime: attention over %d sequences of %d queries and %d keys (bias %v, causal %v)", seqs, tq, tk, p.Bias != nil, p.Causal))
+	}
+	return seqs, tq / seqs, tk / seqs
 }
 
 // Backend runs the operations model code is written against and owns the values of

@@ -67,12 +67,14 @@ func bindQFormer(b *weights.Binder, cfg hfconfig.QFormerConfig, numQuery, vision
 	return q
 }
 
-func (q *QFormer) attend(be runtime.Backend, a *qAttention, x, kv *runtime.Tensor) *runtime.Tensor {
+// attend is one attention block over images stacked images (their queries attend only to
+// their own image's keys).
+func (q *QFormer) attend(be runtime.Backend, a *qAttention, x, kv *runtime.Tensor, images int) *runtime.Tensor {
 	heads := q.cfg.NumAttentionHeads
 	hd := q.cfg.HiddenSize / heads
 	qs, ks, vs := be.Linear(x, a.q), be.Linear(kv, a.k), be.Linear(kv, a.v)
 	ctx := be.Attention(qs, ks, vs, runtime.AttentionParams{
-		Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))),
+		Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))), Seqs: images,
 	})
 	runtime.LinearAdd(be, ctx, a.dense, x) // x is this block's own input: the residual
 	out := be.LayerNorm(x, a.norm.weight, a.norm.bias, float32(q.cfg.LayerNormEps))
@@ -83,15 +85,30 @@ func (q *QFormer) attend(be runtime.Backend, a *qAttention, x, kv *runtime.Tenso
 // Forward turns image features [tokens, visionHidden] into query outputs [numQuery,
 // hidden]. Its intermediates go back to the backend (runtime.Recycle); image does not.
 func (q *QFormer) Forward(be runtime.Backend, image *runtime.Tensor) *runtime.Tensor {
+	return q.ForwardBatch(be, image, 1)
+}
+
+// ForwardBatch is Forward on the features of several images stacked ([images·tokens,
+// visionHidden], as VisionModel.ForwardBatch gives them): [images·numQuery, hidden].
+func (q *QFormer) ForwardBatch(be runtime.Backend, image *runtime.Tensor, images int) *runtime.Tensor {
 	eps := float32(q.cfg.LayerNormEps)
 	queries := be.FromHost(q.queries, q.numQ, q.cfg.HiddenSize) // [numQuery, hidden]
+	if images > 1 {
+		one := queries
+		stack := make([]*runtime.Tensor, images)
+		for i := range stack {
+			stack[i] = one
+		}
+		queries = runtime.ConcatRows(be, stack...) // [images·numQuery, hidden]
+		runtime.Recycle(be, one)
+	}
 	x := be.LayerNorm(queries, q.inNorm.weight, q.inNorm.bias, eps)
 	runtime.Recycle(be, queries)
 	for i := range q.layers {
 		l := &q.layers[i]
-		x = q.attend(be, &l.self, x, x)
+		x = q.attend(be, &l.self, x, x, images)
 		if l.cross != nil {
-			x = q.attend(be, l.cross, x, image)
+			x = q.attend(be, l.cross, x, image, images)
 		}
 		f := runtime.LinearAct(be, x, l.fc1, runtime.ParseActivation(q.cfg.HiddenAct, runtime.ActGELU))
 		runtime.LinearAdd(be, f, l.fc2, x)

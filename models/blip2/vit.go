@@ -59,21 +59,42 @@ func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
 // Forward returns the post-layer-normed hidden states [patches+1, hidden] of pixels
 // [channels, size, size].
 func (v *VisionModel) Forward(be runtime.Backend, pixels *runtime.Tensor) (*runtime.Tensor, error) {
+	return v.ForwardBatch(be, pixels)
+}
+
+// ForwardBatch runs several images at once (each pixels [channels, size, size]): their
+// tokens are stacked, so every linear layer is one product over all of them, and each
+// image's tokens attend only to its own. It returns [images·(patches+1), hidden], image i
+// at rows i·(patches+1).
+func (v *VisionModel) ForwardBatch(be runtime.Backend, pixels ...*runtime.Tensor) (*runtime.Tensor, error) {
 	c, s := v.cfg.NumChannels, v.cfg.ImageSize
-	if len(pixels.Shape) != 3 || pixels.Shape[0] != c || pixels.Shape[1] != s || pixels.Shape[2] != s {
-		return nil, fmt.Errorf("vision: pixel values %v, want [%d %d %d]", pixels.Shape, c, s, s)
+	for _, px := range pixels {
+		if len(px.Shape) != 3 || px.Shape[0] != c || px.Shape[1] != s || px.Shape[2] != s {
+			return nil, fmt.Errorf("vision: pixel values %v, want [%d %d %d]", px.Shape, c, s, s)
+		}
+	}
+	if len(pixels) == 0 {
+		return nil, fmt.Errorf("vision: no image")
 	}
 	d := v.cfg.HiddenSize
-	patches := runtime.Patches(be, pixels, v.cfg.PatchSize) // [patches, 3·p·p]
-	emb := be.Linear(patches, v.patch)                      // the patch convolution: [patches, hidden]
-	class := be.FromHost(v.class, 1, d)
-	x := runtime.ConcatRows(be, class, emb) // [patches+1, hidden]
-	runtime.Recycle(be, patches, emb, class)
-	be.AddRows(x, v.positions, 0)
+	xs := make([]*runtime.Tensor, len(pixels))
+	for i, px := range pixels {
+		patches := runtime.Patches(be, px, v.cfg.PatchSize) // [patches, 3·p·p]
+		emb := be.Linear(patches, v.patch)                  // the patch convolution: [patches, hidden]
+		class := be.FromHost(v.class, 1, d)
+		xs[i] = runtime.ConcatRows(be, class, emb) // [patches+1, hidden]
+		runtime.Recycle(be, patches, emb, class)
+		be.AddRows(xs[i], v.positions, 0)
+	}
+	x := xs[0]
+	if len(xs) > 1 {
+		x = runtime.ConcatRows(be, xs...) // [images·(patches+1), hidden]
+		runtime.Recycle(be, xs...)
+	}
 	heads := v.cfg.NumAttentionHeads
 	hd := d / heads
 	eps := float32(v.cfg.LayerNormEps)
-	attn := runtime.AttentionParams{Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd)))}
+	attn := runtime.AttentionParams{Heads: heads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))), Seqs: len(pixels)}
 	act := runtime.ParseActivation(v.cfg.HiddenAct, runtime.ActGELU)
 	// Each intermediate goes back to the backend once used (runtime.Recycle), so the
 	// next layer's results reuse its memory.

@@ -11,7 +11,8 @@ import (
 type attnTask struct {
 	q, k, v       []float32
 	ldq, ldk, ldv int
-	tq, tk        int
+	tq, tk        int // per sequence
+	seqs          int // independent sequences stacked in q, k and v
 	heads, d      int
 	blocks, qb    int
 	packed        bool // K and V packed per head (more than two queries)
@@ -56,7 +57,8 @@ func (b *Backend) attend(q []float32, ldq int, k []float32, ldk int, v []float32
 		clear(data(out))
 		return out
 	}
-	a := attnTask{q: q, k: k, v: v, ldq: ldq, ldk: ldk, ldv: ldv, tq: tq, tk: tk, heads: h, d: d,
+	seqs, tq, tk := p.SeqSplit(tq, tk)
+	a := attnTask{q: q, k: k, v: v, ldq: ldq, ldk: ldk, ldv: ldv, tq: tq, tk: tk, seqs: seqs, heads: h, d: d,
 		blocks: (tq + queryBlock - 1) / queryBlock, qb: min(tq, queryBlock),
 		packed: tq > 2, // one or two queries (decoding) read K and V rows directly
 		scale:  p.Scale, causal: p.Causal, offset: p.QueryOffset}
@@ -67,11 +69,12 @@ func (b *Backend) attend(q []float32, ldq int, k []float32, ldk int, v []float32
 		a.bias = data(p.Bias)
 	}
 	t := task{b: b, out: data(out), attn: a}
-	b.parallel(h*a.blocks, 1, attendItems, &t)
+	b.parallel(seqs*h*a.blocks, 1, attendItems, &t)
 	return out
 }
 
-// attendItems runs work items [lo, hi) of an attention call: item = head·blocks + block.
+// attendItems runs work items [lo, hi) of an attention call: item = (seq·heads + head)·
+// blocks + block.
 func attendItems(t *task, lo, hi int) {
 	b, a := t.b, &t.attn
 	d, tq, tk := a.d, a.tq, a.tk
@@ -88,14 +91,17 @@ func attendItems(t *task, lo, hi int) {
 	var pk, pv kernels.PackedB
 	packedHead := -1
 	for item := lo; item < hi; item++ {
-		head, blk := item/a.blocks, item%a.blocks
+		seqHead, blk := item/a.blocks, item%a.blocks
+		seq, head := seqHead/a.heads, seqHead%a.heads
+		// The sequence's rows: queries from seq·tq, keys and values from seq·tk.
+		q, k, v := q[seq*tq*a.ldq:], k[seq*tk*a.ldk:], v[seq*tk*a.ldv:]
 		i0 := blk * qb
 		m := min(qb, tq-i0)
 		qh := q[i0*a.ldq+head*d:]
-		if a.packed && head != packedHead {
+		if a.packed && seqHead != packedHead {
 			pk = kernels.PackBInto(tk, d, k[head*d:], a.ldk, (*buf)[qb*tk:qb*tk+ps])
 			pv = kernels.PackBT(d, tk, v[head*d:], a.ldv, (*buf)[qb*tk+ps:])
-			packedHead = head
+			packedHead = seqHead
 		}
 		if a.packed {
 			kernels.GemmPacked(m, qh, a.ldq, pk, s, tk, false)
@@ -121,7 +127,7 @@ func attendItems(t *task, lo, hi int) {
 			}
 			clear(row[limit:])
 		}
-		o := t.out[i0*width+head*d:]
+		o := t.out[(seq*tq+i0)*width+head*d:]
 		if !a.packed {
 			for r := range m {
 				orow := o[r*width : r*width+d]

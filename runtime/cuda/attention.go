@@ -28,8 +28,28 @@ func (b *Backend) Attention(q, k, v *runtime.Tensor, p runtime.AttentionParams) 
 	}
 	a := attnArgs{q: ptr(q), k: ptr(k), v: ptr(v), out: ptr(out),
 		tq: int32(tq), tk: int32(tk), heads: int32(h), headDim: int32(d), scale: p.Scale, allowT: b.tf32()}
-	b.attendWith(&a, p, tq, tk)
+	b.attendSeqs(&a, p, tq, tk, width, width)
 	return out
+}
+
+// attendSeqs runs a once per sequence of p.Seqs (a batch of images), each on its own rows
+// of q (stride ldQ floats), k and v (ldKV) and out; the caller holds the lock.
+func (b *Backend) attendSeqs(a *attnArgs, p runtime.AttentionParams, tq, tk, ldQ, ldKV int) {
+	seqs, sq, sk := p.SeqSplit(tq, tk)
+	if seqs == 1 {
+		b.attendWith(a, p, tq, tk)
+		return
+	}
+	width := int(a.heads * a.headDim)
+	for s := range seqs {
+		one := *a
+		one.q += uintptr(4 * s * sq * ldQ)
+		one.k += uintptr(4 * s * sk * ldKV)
+		one.v += uintptr(4 * s * sk * ldKV)
+		one.out += uintptr(4 * s * sq * width)
+		one.tq, one.tk = int32(sq), int32(sk)
+		b.attendWith(&one, p, sq, sk)
+	}
 }
 
 // AttentionQKV runs attention on q, k and v side by side in qkv [T, 3·H·D], reading them
@@ -51,7 +71,7 @@ func (b *Backend) AttentionQKV(qkv *runtime.Tensor, p runtime.AttentionParams) *
 	a := attnArgs{q: base, k: base + uintptr(4*width), v: base + uintptr(8*width), out: ptr(out),
 		tq: int32(t), tk: int32(t), heads: int32(h), headDim: int32(d),
 		scale: p.Scale, allowT: b.tf32(), ldQ: int32(3 * width), ldKV: int32(3 * width)}
-	b.attendWith(&a, p, t, t)
+	b.attendSeqs(&a, p, t, t, 3*width, 3*width)
 	return out
 }
 

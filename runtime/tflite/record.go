@@ -263,6 +263,9 @@ func attentionParams(p runtime.AttentionParams) {
 	if p.Causal || p.Bias != nil {
 		panic(unsupported("masked or biased attention"))
 	}
+	if p.Seqs > 1 {
+		panic(unsupported("attention over a batch of sequences (the file takes one image)"))
+	}
 }
 
 // Attention records softmax(scale·q·kᵀ)·v per head.
