@@ -44,6 +44,7 @@ Examples:
   edge bench
   edge bench --threads 1 --runs 20 --json
   edge bench --shapes shapes,blip2-opt-2.7b,blip2-flan-t5-xl --runs 3 --threads 2
+  edge bench --batch 4 --threads 2       # also the image path on 4 frames at once, per frame
   edge bench --model ~/models/blip2-opt-2.7b --runs 3`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
@@ -52,6 +53,7 @@ Examples:
 		runs := fs.Int("runs", 10, "timed runs")
 		warmup := fs.Int("warmup", 2, "untimed runs first (at most 1 for the full-size shapes)")
 		tokens := fs.Int("tokens", 12, "tokens to decode per run (EOS is ignored so every run decodes as many)")
+		batch := fs.Int("batch", 1, "also time the image path on this many frames at once (reported per frame)")
 		asJSON := fs.Bool("json", false, "print JSON")
 		cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed work to this file")
 		shapes := fs.String("shapes", "shapes", "models to time, comma-separated: shapes (the --model checkpoint, default the embedded one), "+strings.Join(fullShapes, ", "))
@@ -62,8 +64,8 @@ Examples:
 		if _, err := parse(fs, args); err != nil {
 			return err
 		}
-		if *runs < 1 || *warmup < 0 || *tokens < 1 {
-			return usagef("--runs and --tokens must be at least 1, --warmup not negative")
+		if *runs < 1 || *warmup < 0 || *tokens < 1 || *batch < 1 {
+			return usagef("--runs, --tokens and --batch must be at least 1, --warmup not negative")
 		}
 		layersA, layersB, err := parseLayerPair(*lmLayers)
 		if err != nil {
@@ -104,7 +106,7 @@ Examples:
 			defer pprof.StopCPUProfile()
 		}
 		img := scene.Render(scene.Layout{Background: "gray", Shapes: []scene.Shape{{Kind: "circle", Color: "red", CX: 112, CY: 112, R: 40}}}, 448, 1)
-		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens}
+		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch}
 		for _, name := range names {
 			var rows []benchRow
 			var err error
@@ -263,6 +265,7 @@ type bencher struct {
 	threads              int
 	img                  image.Image
 	runs, warmup, tokens int
+	batch                int // > 1: also the image path on this many frames at once
 }
 
 // checkpoint times the --model checkpoint (default: the embedded shapes model).
@@ -408,15 +411,26 @@ func (b *bencher) extrapolated(cfg *hfconfig.Config, int8 bool, ids []int, la, l
 	total := pre.Median + img.Median + first.Median + float64(b.tokens)*per.Median
 	row.Stages = []benchStage{pre, img, first, per, {Name: "caption (all stages)", Median: total,
 		P10: pre.P10 + img.P10 + first.P10 + float64(b.tokens)*per.P10, P90: pre.P90 + img.P90 + first.P90 + float64(b.tokens)*per.P90}}
+	if bs := rowB.stage(b.batchStage()); bs != nil {
+		row.Stages = append(row.Stages, *bs) // the image path is timed in full
+	}
 	row.Note = fmt.Sprintf("%s weights take %.1f GB, over the %.1f GB allowed of %.1f GB available: image path timed in full; first token and decoding timed with %d and %d of the %d language-model layers and extrapolated linearly",
 		weightsName(int8), float64(need)/1e9, float64(avail)*memFraction/1e9, float64(avail)/1e9, la, lb, full)
 	return row, nil
+}
+
+// batchStage names the per-frame image path time of a batch.
+func (b *bencher) batchStage() string {
+	return fmt.Sprintf("image path, batch of %d, per frame", b.batch)
 }
 
 // time runs the stages of one caption; decoding ignores EOS so each run decodes the
 // same number of tokens.
 func (b *bencher) time(m *blip2.Model, ids []int) (benchRow, error) {
 	names := []string{"preprocess", "image path", "first token", "per decoded token", "caption (all stages)"}
+	if b.batch > 1 {
+		names = append(names, b.batchStage())
+	}
 	samples := make([][]float64, len(names))
 	for i := 0; i < b.warmup+b.runs; i++ {
 		if err := b.ctx.Err(); err != nil {
@@ -446,12 +460,28 @@ func (b *bencher) time(m *blip2.Model, ids []int) (benchRow, error) {
 			return benchRow{}, err
 		}
 		t4 := time.Now()
+		var perFrame time.Duration
+		if b.batch > 1 {
+			frames := make([][]float32, b.batch)
+			for k := range frames {
+				frames[k] = pixels
+			}
+			t5 := time.Now()
+			prefixes, err := m.EncodeBatch(frames)
+			if err != nil {
+				return benchRow{}, err
+			}
+			perFrame = time.Since(t5) / time.Duration(b.batch)
+			runtime.Recycle(m.Backend, prefixes...)
+		}
 		if i < b.warmup {
 			continue
 		}
 		ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
-		for j, v := range []float64{ms(t1.Sub(t0)), ms(t2.Sub(t1)), ms(t3.Sub(t2)), ms(t4.Sub(t3)) / float64(b.tokens), ms(t4.Sub(t0))} {
-			samples[j] = append(samples[j], v)
+		for j, v := range []float64{ms(t1.Sub(t0)), ms(t2.Sub(t1)), ms(t3.Sub(t2)), ms(t4.Sub(t3)) / float64(b.tokens), ms(t4.Sub(t0)), ms(perFrame)} {
+			if j < len(names) {
+				samples[j] = append(samples[j], v)
+			}
 		}
 	}
 	row := benchRow{Model: modelName(m), Runs: b.runs, Threads: b.threads}

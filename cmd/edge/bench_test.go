@@ -31,6 +31,18 @@ func TestBenchShapesJSON(t *testing.T) {
 			require.Positive(t, s.Median, s.Name)
 		}
 	}
+	// --batch adds the image path on several frames at once, per frame.
+	out.Reset()
+	require.NoError(t, c.run(t.Context(), e, []string{"--runs", "1", "--warmup", "0", "--tokens", "2", "--limits=false", "--threads", "2", "--batch", "3", "--json"}))
+	rep = benchReport{}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Rows, 2)
+	for _, r := range rep.Rows {
+		st := r.stage("image path, batch of 3, per frame")
+		require.NotNil(t, st, "%+v", r.Stages)
+		require.Positive(t, st.Median)
+	}
+	require.Error(t, c.run(t.Context(), e, []string{"--batch", "0"}))
 	require.Error(t, c.run(t.Context(), e, []string{"--shapes", "nope"}))
 	require.Error(t, c.run(t.Context(), e, []string{"--lm-layers", "4,2"}))
 }
