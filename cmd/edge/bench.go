@@ -401,7 +401,9 @@ func (b *bencher) extrapolated(cfg *hfconfig.Config, int8 bool, ids []int, la, l
 	// Medians extend linearly; the spread keeps the proportions of the larger run.
 	ext := func(name string) benchStage {
 		a, bb := rowA.stage(name), rowB.stage(name)
-		med := bb.Median + scale*(bb.Median-a.Median)
+		// All layers take at least what the larger run took: with few runs, noise can
+		// make the smaller run the slower one, and the line would slope down.
+		med := max(bb.Median+scale*(bb.Median-a.Median), bb.Median)
 		r := med / bb.Median
 		return benchStage{Name: name, Median: med, P10: bb.P10 * r, P90: bb.P90 * r}
 	}
