@@ -45,6 +45,7 @@ Examples:
   edge bench --threads 1 --runs 20 --json
   edge bench --shapes shapes,blip2-opt-2.7b,blip2-flan-t5-xl --runs 3 --threads 2
   edge bench --batch 4 --threads 2       # also the image path on 4 frames at once, per frame
+  edge bench --shapes blip2-opt-2.7b --weights int8 --runs 5
   edge bench --model ~/models/blip2-opt-2.7b --runs 3`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
@@ -54,6 +55,7 @@ Examples:
 		warmup := fs.Int("warmup", 2, "untimed runs first (at most 1 for the full-size shapes)")
 		tokens := fs.Int("tokens", 12, "tokens to decode per run (EOS is ignored so every run decodes as many)")
 		batch := fs.Int("batch", 1, "also time the image path on this many frames at once (reported per frame)")
+		weightSets := fs.String("weights", "fp32,int8", "weights to time, comma-separated: fp32, int8")
 		asJSON := fs.Bool("json", false, "print JSON")
 		cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed work to this file")
 		shapes := fs.String("shapes", "shapes", "models to time, comma-separated: shapes (the --model checkpoint, default the embedded one), "+strings.Join(fullShapes, ", "))
@@ -66,6 +68,17 @@ Examples:
 		}
 		if *runs < 1 || *warmup < 0 || *tokens < 1 || *batch < 1 {
 			return usagef("--runs, --tokens and --batch must be at least 1, --warmup not negative")
+		}
+		var weights []bool
+		for _, w := range strings.Split(*weightSets, ",") {
+			switch w {
+			case "fp32":
+				weights = append(weights, false)
+			case "int8":
+				weights = append(weights, true)
+			default:
+				return usagef("unknown --weights entry %q: use fp32, int8", w)
+			}
 		}
 		layersA, layersB, err := parseLayerPair(*lmLayers)
 		if err != nil {
@@ -106,7 +119,7 @@ Examples:
 			defer pprof.StopCPUProfile()
 		}
 		img := scene.Render(scene.Layout{Background: "gray", Shapes: []scene.Shape{{Kind: "circle", Color: "red", CX: 112, CY: 112, R: 40}}}, 448, 1)
-		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch}
+		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch, weights: weights}
 		for _, name := range names {
 			var rows []benchRow
 			var err error
@@ -265,13 +278,14 @@ type bencher struct {
 	threads              int
 	img                  image.Image
 	runs, warmup, tokens int
-	batch                int // > 1: also the image path on this many frames at once
+	batch                int    // > 1: also the image path on this many frames at once
+	weights              []bool // int8 or not, in order
 }
 
 // checkpoint times the --model checkpoint (default: the embedded shapes model).
 func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 	var rows []benchRow
-	for _, int8 := range []bool{false, true} {
+	for _, int8 := range b.weights {
 		m, err := mf.loadWith(b.e, int8)
 		if err != nil {
 			return nil, err
@@ -309,7 +323,7 @@ func (b *bencher) fullSize(dir, name string, memFraction float64, layersA, layer
 	}
 	ids := benchIDs(cfg)
 	var rows []benchRow
-	for _, int8 := range []bool{false, true} {
+	for _, int8 := range b.weights {
 		need := blip2.WeightBytes(cfg, int8, false)
 		avail := availableMemory()
 		fits := avail == 0 || float64(need) <= memFraction*float64(avail)

@@ -43,6 +43,13 @@ func TestBenchShapesJSON(t *testing.T) {
 		require.Positive(t, st.Median)
 	}
 	require.Error(t, c.run(t.Context(), e, []string{"--batch", "0"}))
+	require.Error(t, c.run(t.Context(), e, []string{"--weights", "int4"}))
+	out.Reset()
+	require.NoError(t, c.run(t.Context(), e, []string{"--runs", "1", "--warmup", "0", "--tokens", "2", "--limits=false", "--weights", "int8", "--json"}))
+	rep = benchReport{}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Rows, 1)
+	require.Equal(t, "int8", rep.Rows[0].Weights)
 	require.Error(t, c.run(t.Context(), e, []string{"--shapes", "nope"}))
 	require.Error(t, c.run(t.Context(), e, []string{"--lm-layers", "4,2"}))
 }
@@ -59,7 +66,7 @@ func TestBenchExtrapolated(t *testing.T) {
 		cfg, err := hfconfig.Load(filepath.Join("../../testdata", dir))
 		require.NoError(t, err)
 		require.Equal(t, 1, lmLayers(withLayers(cfg, 1)))
-		b := &bencher{ctx: t.Context(), be: be, threads: 2, img: testImage(), runs: 2, warmup: 0, tokens: 2, batch: 2}
+		b := &bencher{ctx: t.Context(), be: be, threads: 2, img: testImage(), runs: 2, warmup: 0, tokens: 2, batch: 2, weights: []bool{false, true}}
 		rows, err := b.fullSize(filepath.Join("../../testdata", dir), "tiny", 0, 1, 2)
 		require.NoError(t, err)
 		require.Len(t, rows, 2)
