@@ -153,6 +153,11 @@ func (b *BLIP2) Answer(ctx context.Context, r Request) (Reply, error) {
 			r.OnText(t[len(sent):])
 			sent = t
 		}
+		// A client gone while its token was sent stops the generation before the next
+		// step: the parent's cancellation reaches gctx only a moment later.
+		if ctx.Err() != nil {
+			cancel(context.Cause(ctx))
+		}
 	}
 	t0 := time.Now()
 	res, err := m.GenerateWithPrefix(gctx, prefix, prompt, o)
