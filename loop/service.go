@@ -363,6 +363,7 @@ func (s *Service) publishStatus(state string) {
 	}
 	s.src.health.addTo(stats)
 	stats["goroutines"] = goruntime.NumGoroutine()
+	addMemory(stats)
 	if s.sched != nil {
 		st := s.sched.Stats()
 		stats["described"], stats["skipped"] = st.Described, st.Skipped
