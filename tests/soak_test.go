@@ -58,10 +58,11 @@ type soakAsks struct {
 	perBurst int
 }
 
-// sample is one reading of edge's resident memory.
+// sample is one reading of edge's resident memory: in all, and its anonymous (heap,
+// stacks: where a leak shows) and file-backed (the mapped model and libraries) parts.
 type sample struct {
-	at  time.Time
-	rss int64 // kB
+	at              time.Time
+	rss, anon, file int64 // kB
 }
 
 // TestSoak runs the real edge binary on the real stream server and a real mosquitto for
@@ -121,9 +122,10 @@ mqtt:
 		tick := time.NewTicker(5 * time.Second)
 		defer tick.Stop()
 		for {
-			if kb, err := residentKB(p.cmd.Process.Pid); err == nil {
+			if sm, err := residentKB(p.cmd.Process.Pid); err == nil {
+				sm.at = time.Now()
 				rssMu.Lock()
-				rss = append(rss, sample{time.Now(), kb})
+				rss = append(rss, sm)
 				rssMu.Unlock()
 			}
 			select {
@@ -351,17 +353,32 @@ func latestStatus(t *testing.T, obs *observer) status {
 }
 
 // residentKB reads VmRSS from /proc/<pid>/status.
-func residentKB(pid int) (int64, error) {
+func residentKB(pid int) (sample, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return sample{}, err
 	}
+	var sm sample
 	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		key, rest, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		switch {
+		case err != nil:
+		case key == "VmRSS":
+			sm.rss = kb
+		case key == "RssAnon":
+			sm.anon = kb
+		case key == "RssFile":
+			sm.file = kb
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	if sm.rss == 0 {
+		return sample{}, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	}
+	return sm, nil
 }
 
 // soakResult is what TestSoak measured.
@@ -376,6 +393,9 @@ type soakResult struct {
 	faults                         map[string]int
 	worstGap                       map[string]time.Duration // longest time without captions after a fault, per kind
 	rssMin1, rssEnd, rssMax        int64
+	anonMin1, anonEnd              int64
+	fileMin1, fileEnd              int64
+	goMin1, goEnd                  float64 // the Go runtime's memory (go_total_bytes), MB
 	gorMin1, gorEnd                int
 	rssTrend                       string
 	stalls, cameraOpens            float64
@@ -450,9 +470,9 @@ func soakFigures(t *testing.T, obs *observer, asks *soakAsks, faults []injected,
 	min1 := started.Add(warmup)
 	for _, s := range rss {
 		if r.rssMin1 == 0 && !s.at.Before(min1) {
-			r.rssMin1 = s.rss
+			r.rssMin1, r.anonMin1, r.fileMin1 = s.rss, s.anon, s.file
 		}
-		r.rssEnd = s.rss
+		r.rssEnd, r.anonEnd, r.fileEnd = s.rss, s.anon, s.file
 		r.rssMax = max(r.rssMax, s.rss)
 	}
 	var trend []string
@@ -465,10 +485,11 @@ func soakFigures(t *testing.T, obs *observer, asks *soakAsks, faults []injected,
 		if !ok || st.State != "online" {
 			continue
 		}
+		goMB, _ := st.Stats["go_total_bytes"].(float64)
 		if r.gorMin1 == 0 && !st.Time.Before(min1) {
-			r.gorMin1 = int(g)
+			r.gorMin1, r.goMin1 = int(g), goMB/(1<<20)
 		}
-		r.gorEnd = int(g)
+		r.gorEnd, r.goEnd = int(g), goMB/(1<<20)
 	}
 	r.stalls, _ = last.Stats["camera_stalls"].(float64)
 	r.cameraOpens, _ = last.Stats["camera_opens"].(float64)
@@ -492,6 +513,8 @@ func (r soakResult) table() string {
 	row("MQTT messages published / dropped (edge's count)", "%.0f / %.0f", r.statusPublished, r.statusDropped)
 	row("camera stalls detected / opens", "%.0f / %.0f", r.stalls, r.cameraOpens)
 	row("RSS minute 1 / end / max", "%.1f / %.1f / %.1f MB", float64(r.rssMin1)/1024, float64(r.rssEnd)/1024, float64(r.rssMax)/1024)
+	row("of it anonymous minute 1 / end; file-backed minute 1 / end", "%.1f / %.1f MB; %.1f / %.1f MB", float64(r.anonMin1)/1024, float64(r.anonEnd)/1024, float64(r.fileMin1)/1024, float64(r.fileEnd)/1024)
+	row("Go runtime's memory (go_total_bytes) minute 1 / end", "%.1f / %.1f MB", r.goMin1, r.goEnd)
 	row("RSS over the run (MB, every tenth)", "%s", r.rssTrend)
 	row("goroutines minute 1 / end", "%d / %d", r.gorMin1, r.gorEnd)
 	row("exit after SIGTERM", "code %d in %v; retained status %q", r.exitCode, r.exitTook.Round(time.Millisecond), r.finalState)
