@@ -8,31 +8,35 @@ package quant
 
 import "math"
 
-// QuantizeRows quantizes a [rows, cols] matrix row by row: scale = max|w|/127 and
-// q = round(w/scale), so that w ≈ scale·q with the largest value exact. An all-zero
-// row gets scale 0 and zeros.
+// QuantizeRows quantizes a [rows, cols] matrix row by row (QuantizeRow).
 func QuantizeRows(w []float32, rows, cols int) ([]int8, []float32) {
 	q := make([]int8, rows*cols)
 	scales := make([]float32, rows)
 	for r := 0; r < rows; r++ {
-		row := w[r*cols : (r+1)*cols]
-		var amax float64
-		for _, v := range row {
-			amax = math.Max(amax, math.Abs(float64(v)))
-		}
-		if amax == 0 {
-			continue
-		}
-		scale := float32(amax / 127)
-		scales[r] = scale
-		inv := 1 / float64(scale)
-		qr := q[r*cols : (r+1)*cols]
-		for i, v := range row {
-			x := math.Round(float64(v) * inv)
-			qr[i] = int8(math.Max(-127, math.Min(127, x)))
-		}
+		scales[r] = QuantizeRow(w[r*cols:(r+1)*cols], q[r*cols:(r+1)*cols])
 	}
 	return q, scales
+}
+
+// QuantizeRow quantizes one row into q (same length) and returns its scale:
+// scale = max|w|/127 and q = round(w/scale), so that w ≈ scale·q with the largest value
+// exact. An all-zero row gets scale 0 and zeros.
+func QuantizeRow(row []float32, q []int8) float32 {
+	var amax float64
+	for _, v := range row {
+		amax = math.Max(amax, math.Abs(float64(v)))
+	}
+	if amax == 0 {
+		clear(q)
+		return 0
+	}
+	scale := float32(amax / 127)
+	inv := 1 / float64(scale)
+	for i, v := range row {
+		x := math.Round(float64(v) * inv)
+		q[i] = int8(math.Max(-127, math.Min(127, x)))
+	}
+	return scale
 }
 
 // Dequantize returns scale·q row by row.

@@ -119,7 +119,7 @@ func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
 			}
 			return opts.LMW8A8 && strings.HasPrefix(name, "language_model.") && roleOf(name, []int{1, 1}, true) == quant.W8A8
 		},
-		Quantize: quant.QuantizeRows,
+		QuantizeRow: quant.QuantizeRow,
 	}
 	if opts.Int8 {
 		q.OnLoad = func(name string, shape []int) bool { return roleOf(name, shape, opts.LMW8A8) != quant.Keep }

@@ -192,6 +192,47 @@ func (a *Archive) Float32(name string) ([]float32, error) {
 	return out, nil
 }
 
+// Float32Rows converts rows [lo, hi) of an F32, F16 or BF16 tensor read as rows of cols
+// values into dst (len (hi-lo)·cols), exactly: a large tensor can be consumed a few rows
+// at a time, with no copy of the whole.
+func (a *Archive) Float32Rows(name string, cols, lo, hi int, dst []float32) error {
+	t, b, err := a.typed(name, F32, F16, BF16)
+	if err != nil {
+		return err
+	}
+	size := t.dtype.Size()
+	if cols <= 0 || lo < 0 || hi < lo || hi*cols*size > len(b) || len(dst) != (hi-lo)*cols {
+		return fmt.Errorf("tensor %s: rows [%d, %d) of %d values from %d bytes into %d values", name, lo, hi, cols, len(b), len(dst))
+	}
+	b = b[lo*cols*size : hi*cols*size]
+	switch t.dtype {
+	case F32:
+		decodeF32(dst, b)
+	case F16:
+		decodeF16(dst, b)
+	case BF16:
+		decodeBF16(dst, b)
+	}
+	return nil
+}
+
+// Release tells the system that the named tensor's bytes are done with: the pages of
+// the mapping that lie wholly inside it are dropped from memory (they are read again
+// from the file if touched), so a loader that has converted a tensor does not keep
+// both copies resident. A heap-copied archive ignores it.
+func (a *Archive) Release(name string) {
+	t, err := a.lookup(name)
+	if err != nil || !t.shard.mapped {
+		return
+	}
+	page := pageSize
+	begin := (t.begin + page - 1) / page * page
+	end := t.end / page * page
+	if end > begin {
+		dropPages(t.shard.data[begin:end])
+	}
+}
+
 // Int8 copies an I8 tensor.
 func (a *Archive) Int8(name string) ([]int8, error) {
 	_, b, err := a.typed(name, I8)

@@ -14,3 +14,9 @@ func mapFile(f *os.File, size int) ([]byte, error) {
 }
 
 func unmapFile(b []byte) error { return syscall.Munmap(b) }
+
+var pageSize = os.Getpagesize()
+
+// dropPages drops the resident pages of b, a page-aligned part of a read-only shared
+// mapping; they are read from the file again if touched.
+func dropPages(b []byte) { _ = syscall.Madvise(b, syscall.MADV_DONTNEED) }

@@ -8,8 +8,11 @@ package weights
 import (
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/edgevlm/edge/models/safetensors"
 	"github.com/edgevlm/edge/runtime"
@@ -22,6 +25,14 @@ type Store interface {
 	Lookup(name string) (shape []int, dtype string, ok bool)
 	Float32(name string) ([]float32, error)
 	Int8(name string) ([]int8, error)
+}
+
+// RowStore is what a Store may offer beyond whole tensors: rows converted a few at a
+// time, and the stored bytes released once bound, so that loading keeps neither a
+// float copy of a tensor it quantizes nor the file's pages it has converted.
+type RowStore interface {
+	Float32Rows(name string, cols, lo, hi int, dst []float32) error
+	Release(name string)
 }
 
 // Spec is one tensor a model binds.
@@ -48,8 +59,9 @@ type Quantization struct {
 	// OnLoad, when set, quantizes float weights while binding: it returns true for
 	// those to store in int8.
 	OnLoad func(name string, shape []int) bool
-	// Quantize turns a [rows, cols] float matrix into int8 rows and their scales.
-	Quantize func(w []float32, rows, cols int) ([]int8, []float32)
+	// QuantizeRow turns one float row into int8 values (q, same length) and returns
+	// their scale.
+	QuantizeRow func(row []float32, q []int8) float32
 }
 
 // NewBinder reads from store; a nil store makes a dry run whose tensors are nil.
@@ -108,8 +120,16 @@ func (b *Binder) Tensor(name string, shape ...int) []float32 {
 		b.fail("tensor %s: %w", name, err)
 		return nil
 	}
+	b.release(name)
 	b.bytes += int64(4 * len(data))
 	return data
+}
+
+// release drops a bound tensor's stored bytes from memory where the store can.
+func (b *Binder) release(name string) {
+	if rs, ok := b.store.(RowStore); ok {
+		rs.Release(name)
+	}
 }
 
 // Linear binds prefix.weight [out, in] (float, or int8 with prefix.weight_scale [out]) and,
@@ -148,33 +168,95 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 	if !ok {
 		return w
 	}
-	if dtype == "I8" {
+	switch {
+	case dtype == "I8":
 		q, err := b.store.Int8(name)
 		if err != nil {
 			b.fail("tensor %s: %w", name, err)
 			return w
 		}
+		b.release(name)
 		w.I8, w.Scales = q, b.Tensor(prefix+".weight_scale", out)
 		if w.Scales == nil {
 			w.I8 = nil // the error is recorded; keep the weight unusable rather than unscaled
 		}
 		b.bytes += int64(len(q))
-	} else {
+	case b.quant.OnLoad != nil && len(shape) == 2 && b.quant.OnLoad(name, shape):
+		q, scales, err := b.quantize(name, out, in)
+		if err != nil {
+			b.fail("tensor %s: %w", name, err)
+			return w
+		}
+		w.I8, w.Scales = q, scales
+		b.bytes += int64(len(w.I8) + 4*len(w.Scales))
+	default:
 		data, err := b.store.Float32(name)
 		if err != nil {
 			b.fail("tensor %s: %w", name, err)
 			return w
 		}
-		if b.quant.OnLoad != nil && len(shape) == 2 && b.quant.OnLoad(name, shape) {
-			w.I8, w.Scales = b.quant.Quantize(data, out, in)
-			b.bytes += int64(len(w.I8) + 4*len(w.Scales))
-		} else {
-			w.F32 = data
-			b.bytes += int64(4 * len(data))
-		}
+		b.release(name)
+		w.F32 = data
+		b.bytes += int64(4 * len(data))
 	}
 	w.ActInt8 = w.I8 != nil && b.quant.W8A8 != nil && b.quant.W8A8(name)
 	return w
+}
+
+// quantizeBlock is how many rows a quantizing worker converts at a time.
+const quantizeBlock = 32
+
+// quantize makes int8 rows and scales of a float matrix [rows, cols] straight into their
+// final buffers: from a RowStore a block of rows at a time on every core (one block of
+// floats per worker, never the whole tensor), releasing the stored bytes after; from
+// another store through one float copy.
+func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error) {
+	q := make([]int8, rows*cols)
+	scales := make([]float32, rows)
+	rs, ok := b.store.(RowStore)
+	if !ok {
+		data, err := b.store.Float32(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		for r := range rows {
+			scales[r] = b.quant.QuantizeRow(data[r*cols:(r+1)*cols], q[r*cols:(r+1)*cols])
+		}
+		return q, scales, nil
+	}
+	blocks := (rows + quantizeBlock - 1) / quantizeBlock
+	workers := min(goruntime.GOMAXPROCS(0), blocks)
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for wk := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]float32, quantizeBlock*cols)
+			for {
+				blk := int(next.Add(1) - 1)
+				if blk >= blocks {
+					return
+				}
+				lo, hi := blk*quantizeBlock, min((blk+1)*quantizeBlock, rows)
+				f := buf[:(hi-lo)*cols]
+				if err := rs.Float32Rows(name, cols, lo, hi, f); err != nil {
+					errs[wk] = err
+					return
+				}
+				for r := lo; r < hi; r++ {
+					scales[r] = b.quant.QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[r*cols:(r+1)*cols])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	rs.Release(name)
+	return q, scales, nil
 }
 
 // archive reads the binder's tensors from a safetensors archive.
@@ -192,3 +274,7 @@ func (s archive) Lookup(name string) ([]int, string, bool) {
 }
 func (s archive) Float32(name string) ([]float32, error) { return s.a.Float32(name) }
 func (s archive) Int8(name string) ([]int8, error)       { return s.a.Int8(name) }
+func (s archive) Float32Rows(name string, cols, lo, hi int, dst []float32) error {
+	return s.a.Float32Rows(name, cols, lo, hi, dst)
+}
+func (s archive) Release(name string) { s.a.Release(name) }
