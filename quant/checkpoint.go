@@ -69,6 +69,10 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	if err != nil {
 		return rep, err
 	}
+	// MkdirTemp makes a private folder; the checkpoint is an ordinary folder.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return rep, err
+	}
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)

@@ -104,6 +104,9 @@ func TestQuantizedCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, rep.Quantized)
 	require.Less(t, rep.BytesOut, rep.BytesIn)
+	dirInfo, err := os.Stat(out)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o755), dirInfo.Mode().Perm(), "an ordinary folder, not a private one")
 
 	loaded, err := Load(out, Options{Backend: be})
 	require.NoError(t, err)
