@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
@@ -121,7 +122,9 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8})
+	progress, finish := loadProgress(e, int8)
+	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Progress: progress})
+	finish()
 	if err != nil {
 		return nil, err
 	}
@@ -220,4 +223,35 @@ func loadForGeneration(e env, mf *modelFlags, gf *genFlags) (*blip2.Model, runti
 		return nil, o, err
 	}
 	return m, o, nil
+}
+
+// showLoadFrom is the checkpoint size from which loading draws a progress line: the
+// embedded model loads in a blink and says nothing.
+const showLoadFrom = 256 << 20
+
+// loadProgress draws "loading [====   ] 45% of 15000 MB 12.3s" on stderr a few times a
+// second while a large checkpoint loads; finish ends the line.
+func loadProgress(e env, int8 bool) (progress func(done, total int64), finish func()) {
+	start := time.Now()
+	var drawn time.Time
+	verb := "loading"
+	if int8 {
+		verb = "loading and quantizing"
+	}
+	progress = func(done, total int64) {
+		if total < showLoadFrom || (done < total && time.Since(drawn) < 200*time.Millisecond) {
+			return
+		}
+		drawn = time.Now()
+		const width = 30
+		fill := int(done * width / total)
+		fmt.Fprintf(e.stderr, "\r%s [%s%s] %5.1f%% of %.0f MB %s", verb, strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
+			100*float64(done)/float64(total), float64(total)/1e6, time.Since(start).Round(100*time.Millisecond))
+	}
+	finish = func() {
+		if !drawn.IsZero() {
+			fmt.Fprintln(e.stderr)
+		}
+	}
+	return progress, finish
 }

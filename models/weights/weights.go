@@ -49,6 +49,7 @@ type Binder struct {
 	errs  []error
 	bytes int64
 	quant Quantization
+	bound func(name string) // sees each tensor once it is bound (progress)
 }
 
 // Quantization says how int8 weights are used.
@@ -69,6 +70,9 @@ func NewBinder(store Store) *Binder { return &Binder{store: store} }
 
 // SetQuantization sets how int8 weights are read and made.
 func (b *Binder) SetQuantization(q Quantization) { b.quant = q }
+
+// SetProgress makes the binder call fn with each tensor's name once it is bound.
+func (b *Binder) SetProgress(fn func(name string)) { b.bound = fn }
 
 // Specs lists what was bound, in order.
 func (b *Binder) Specs() []Spec { return b.specs }
@@ -125,10 +129,14 @@ func (b *Binder) Tensor(name string, shape ...int) []float32 {
 	return data
 }
 
-// release drops a bound tensor's stored bytes from memory where the store can.
+// release drops a bound tensor's stored bytes from memory where the store can, and
+// reports the tensor bound.
 func (b *Binder) release(name string) {
 	if rs, ok := b.store.(RowStore); ok {
 		rs.Release(name)
+	}
+	if b.bound != nil {
+		b.bound(name)
 	}
 }
 
@@ -222,6 +230,7 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 		for r := range rows {
 			scales[r] = b.quant.QuantizeRow(data[r*cols:(r+1)*cols], q[r*cols:(r+1)*cols])
 		}
+		b.release(name)
 		return q, scales, nil
 	}
 	blocks := (rows + quantizeBlock - 1) / quantizeBlock
@@ -255,7 +264,7 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	rs.Release(name)
+	b.release(name)
 	return q, scales, nil
 }
 
