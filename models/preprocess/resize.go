@@ -39,12 +39,22 @@ type axis struct {
 	lo, n   []int32 // first input sample and number of taps, per output sample
 	k       []int32 // out×ksize coefficients, scaled by 2^precisionBits
 	scratch []float64
+
+	// The coefficients laid out for the vector horizontal kernel (see
+	// expand), when the kernel set has one.
+	kx     []int32
+	xg     int // groups of ppg taps per output sample
+	xlanes int // int32 lanes per group: ppg pixels × 3 channels, zero padded
+	xread  int // bytes a row must hold (len plus readable capacity)
 }
 
 // prepare computes the coefficients as precompute_coeffs and
 // normalize_coeffs_8bpc do in Resample.c, unless they are already cached.
 func (a *axis) prepare(in, out int) {
 	if a.in == in && a.out == out && a.k != nil {
+		if a.xlanes != hLayout.lanes {
+			a.expand(hLayout.lanes, hLayout.ppg)
+		}
 		return
 	}
 	scale := float64(in) / float64(out)
@@ -83,6 +93,40 @@ func (a *axis) prepare(in, out int) {
 			}
 		}
 		a.lo[xx], a.n[xx] = int32(xmin), int32(xmax)
+	}
+	a.expand(hLayout.lanes, hLayout.ppg)
+}
+
+// hLayout is the coefficient layout of the horizontal kernel in use:
+// groups of ppg taps, each tap's coefficient repeated for R, G and B, in
+// vectors of lanes int32 (0: the portable kernel, no layout).
+var hLayout struct{ lanes, ppg int }
+
+// expand lays the coefficients out for a vector horizontal kernel that
+// multiplies the bytes of ppg consecutive source pixels, widened to int32
+// lanes, by one vector of coefficients: lane 3t+c of group g holds tap
+// g·ppg+t's coefficient (zero past the sample's taps and in the spare
+// lanes), so the lanes of channel c summed are channel c's sum. The kernel
+// reads `lanes` bytes at the group's first pixel, so a row must be readable
+// up to xread bytes.
+func (a *axis) expand(lanes, ppg int) {
+	a.xlanes = lanes
+	if lanes == 0 {
+		return
+	}
+	g := (a.ksize + ppg - 1) / ppg
+	a.xg = g
+	a.kx = grow(a.kx, a.out*g*lanes)
+	clear(a.kx)
+	a.xread = 0
+	for xx := 0; xx < a.out; xx++ {
+		n := int(a.n[xx])
+		for t := 0; t < n; t++ {
+			kv := a.k[xx*a.ksize+t]
+			base := (xx*g+t/ppg)*lanes + 3*(t%ppg)
+			a.kx[base], a.kx[base+1], a.kx[base+2] = kv, kv, kv
+		}
+		a.xread = max(a.xread, 3*int(a.lo[xx])+3*ppg*(g-1)+lanes)
 	}
 }
 
@@ -127,6 +171,18 @@ type rowScratch struct {
 	rg  []int64 // one source row, R and G packed (see horizontalRowGo)
 	b   []uint8 // one source row, B
 	row []uint8 // one source row as packed RGB, with room for SIMD over-reads
+	pad []uint8 // a copy of a row too close to its buffer's end for the vector kernel
+}
+
+// padRow returns row, or a copy of it in ws.pad, readable up to n bytes
+// (in len and cap) as the vector horizontal kernels need.
+func padRow(row []uint8, n int, ws *rowScratch) []uint8 {
+	if cap(row) >= n {
+		return row[:n]
+	}
+	ws.pad = grow(ws.pad, n)
+	copy(ws.pad, row)
+	return ws.pad
 }
 
 // SetThreads sets how many goroutines (1..8) a resize runs on.
@@ -319,7 +375,14 @@ func verticalRowGo(o, rows []uint8, k []int32) {
 		q := o[j : j+4 : j+4]
 		q[0], q[1], q[2], q[3] = clip8(s0), clip8(s1), clip8(s2), clip8(s3)
 	}
-	for ; j < rowLen; j++ {
+	verticalCols(o, rows, k, j)
+}
+
+// verticalCols computes o[j0:] as verticalRowGo does, one column at a time.
+func verticalCols(o, rows []uint8, k []int32, j0 int) {
+	const half = 1 << (precisionBits - 1)
+	rowLen := len(o)
+	for j := j0; j < rowLen; j++ {
 		s := int32(half)
 		for i, kv := range k {
 			s += int32(rows[i*rowLen+j]) * kv
