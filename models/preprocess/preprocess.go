@@ -9,6 +9,7 @@ package preprocess
 import (
 	"fmt"
 	"image"
+	"sync"
 )
 
 // Processor applies one Config. It owns the resize coefficients, the
@@ -166,22 +167,44 @@ func (p *Processor) toCHW(pix []uint8, dst []float32, i0, i1 int) {
 }
 
 // Apply preprocesses one image with cfg into a new [3, Height, Width] slice.
-// For a stream of frames, keep a Processor instead.
+// It borrows a Processor kept for cfg (safe for concurrent use), so calling
+// it per frame reuses the coefficients and scratch images.
 func Apply(img image.Image, cfg Config) ([]float32, error) {
-	p, err := NewProcessor(cfg)
+	p, err := borrow(cfg)
 	if err != nil {
 		return nil, err
 	}
+	defer giveBack(p)
 	return p.Apply(img, nil)
 }
 
-// ApplyRGB preprocesses src with cfg into dst (len 3·Height·Width). Its
-// coefficient tables and scratch image are built on each call; a camera loop
-// should keep a Processor, whose ApplyRGB allocates nothing per frame.
+// ApplyRGB preprocesses src with cfg into dst (len 3·Height·Width), with a
+// borrowed Processor as Apply does.
 func ApplyRGB(src *RGB, cfg Config, dst []float32) error {
-	p, err := NewProcessor(cfg)
+	p, err := borrow(cfg)
 	if err != nil {
 		return err
 	}
+	defer giveBack(p)
 	return p.ApplyRGB(src, dst)
+}
+
+// processors keeps idle Processors per Config for Apply and ApplyRGB.
+var processors sync.Map // Config → *sync.Pool of *Processor
+
+func borrow(cfg Config) (*Processor, error) {
+	if pool, ok := processors.Load(cfg); ok {
+		if p, ok := pool.(*sync.Pool).Get().(*Processor); ok {
+			return p, nil
+		}
+	}
+	return NewProcessor(cfg)
+}
+
+func giveBack(p *Processor) {
+	if key := p.cfg; key != key { // a NaN in an unused field: no key would find it again
+		return
+	}
+	pool, _ := processors.LoadOrStore(p.cfg, &sync.Pool{})
+	pool.(*sync.Pool).Put(p)
 }
