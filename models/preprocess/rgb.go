@@ -175,21 +175,57 @@ func toRGB(img image.Image, dst *RGB) error {
 	return nil
 }
 
+// rgbxSource gives the pixel buffer of an RGBA or NRGBA image whose buffer
+// covers its bounds: first pixel offset, stride, and whether the colour is
+// premultiplied.
+func rgbxSource(img image.Image) (pix []uint8, off, stride int, premul, ok bool) {
+	var min, max image.Point
+	switch m := img.(type) {
+	case *image.RGBA:
+		pix, stride, premul = m.Pix, m.Stride, true
+		min, max = m.Rect.Min, m.Rect.Max
+		if m.Rect.Empty() {
+			return nil, 0, 0, false, false
+		}
+		off = m.PixOffset(min.X, min.Y)
+		ok = pixCovers(len(pix), stride, off, m.PixOffset(max.X-1, max.Y-1), 4, max.X-min.X)
+	case *image.NRGBA:
+		pix, stride = m.Pix, m.Stride
+		min, max = m.Rect.Min, m.Rect.Max
+		if m.Rect.Empty() {
+			return nil, 0, 0, false, false
+		}
+		off = m.PixOffset(min.X, min.Y)
+		ok = pixCovers(len(pix), stride, off, m.PixOffset(max.X-1, max.Y-1), 4, max.X-min.X)
+	}
+	if ok && checkSize(max.X-min.X, max.Y-min.Y) != nil {
+		ok = false
+	}
+	return pix, off, stride, premul, ok
+}
+
 // copyRGBX drops the fourth byte of 4-byte pixels; premultiplied colour is
 // un-premultiplied first.
 func copyRGBX(out, pix []uint8, off, stride, w, h int, premultiplied bool) {
 	for y := 0; y < h; y++ {
-		src := pix[off+y*stride : off+y*stride+4*w]
-		dst := out[3*w*y : 3*w*(y+1)]
-		for len(src) >= 4 && len(dst) >= 3 {
-			dst[0], dst[1], dst[2] = src[0], src[1], src[2]
-			if premultiplied && src[3] != 255 { // image/png's RGBA is always opaque
-				unpremulPixel(dst[:3], src[3])
-			}
-			src, dst = src[4:], dst[3:]
-		}
+		rgbxRow(out[3*w*y:3*w*(y+1)], pix[off+y*stride:off+y*stride+4*w], premultiplied)
 	}
 }
+
+// rgbxRowGo converts one row of 4-byte pixels (len(src) = 4n) into packed
+// RGB (len(dst) = 3n).
+func rgbxRowGo(dst, src []uint8, premultiplied bool) {
+	for len(src) >= 4 && len(dst) >= 3 {
+		dst[0], dst[1], dst[2] = src[0], src[1], src[2]
+		if premultiplied && src[3] != 255 { // image/png's RGBA is always opaque
+			unpremulPixel(dst[:3], src[3])
+		}
+		src, dst = src[4:], dst[3:]
+	}
+}
+
+// rgbxRow is rgbxRowGo or its vector version (kernels_*.go).
+var rgbxRow = rgbxRowGo
 
 // unpremulPixel un-premultiplies one pixel in place (kept out of line: rare).
 //
