@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/safetensors"
@@ -80,38 +81,111 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}()
 
 	names := arc.Names()
+	inputs := make(map[string]safetensors.Info, len(names)) // what verify compares, once arc is closed
 	var total int64
 	for _, n := range names {
 		info, _ := arc.Info(n)
+		inputs[n] = info
 		total += int64(info.NumElements() * info.DType.Size())
 	}
 	rep.BytesIn = total
+
+	// Each output tensor is planned from the input's header, then its bytes are made
+	// when its shard file is written, one tensor at a time: no shard is held in memory.
+	type planned struct {
+		spec safetensors.Tensor
+		from string // the input tensor it comes from
+		what int    // copy, scales or values
+	}
+	const (
+		copyBytes = iota
+		rowScales
+		rowValues
+	)
 	var (
-		shard      []safetensors.Tensor
+		shard      []planned
 		shardBytes int64
 		shardNames [][]string
 		done       int64
 	)
+	// rows decodes the input float matrix name a block of rows at a time.
+	rows := func(name string, cols, n int, each func(r int, row []float32)) error {
+		const block = 64
+		buf := make([]float32, block*cols)
+		for lo := 0; lo < n; lo += block {
+			hi := min(lo+block, n)
+			if err := arc.Float32Rows(name, cols, lo, hi, buf[:(hi-lo)*cols]); err != nil {
+				return err
+			}
+			for r := lo; r < hi; r++ {
+				each(r, buf[(r-lo)*cols:(r-lo+1)*cols])
+			}
+		}
+		return nil
+	}
+	make1 := func(p planned) ([]byte, error) {
+		info := inputs[p.from]
+		switch p.what {
+		case rowScales:
+			n, cols := info.Shape[0], info.NumElements()/max(info.Shape[0], 1)
+			scales := make([]float32, n)
+			err := rows(p.from, cols, n, func(r int, row []float32) { scales[r] = RowScale(row) })
+			return safetensors.F32Bytes(scales), err
+		case rowValues:
+			n, cols := info.Shape[0], info.NumElements()/max(info.Shape[0], 1)
+			q := make([]int8, n*cols)
+			err := rows(p.from, cols, n, func(r int, row []float32) {
+				QuantizeRowWith(row, RowScale(row), q[r*cols:(r+1)*cols])
+			})
+			arc.Release(p.from)
+			done += int64(info.NumElements() * info.DType.Size())
+			return int8Bytes(q), err
+		default:
+			b, err := arc.Bytes(p.from)
+			done += int64(len(b))
+			return b, err // written before the next tensor is read: no copy needed
+		}
+	}
 	flush := func() error {
 		if len(shard) == 0 {
 			return nil
 		}
 		path := filepath.Join(tmp, fmt.Sprintf("shard-%05d.safetensors", len(shardNames)))
-		if err := safetensors.WriteFile(path, shard, map[string]string{"format": "pt"}); err != nil {
+		specs := make([]safetensors.Tensor, len(shard))
+		byName := make(map[string]planned, len(shard))
+		var ns []string
+		for i, p := range shard {
+			specs[i] = p.spec
+			byName[p.spec.Name] = p
+			ns = append(ns, p.spec.Name)
+		}
+		err := safetensors.WriteFileFunc(path, specs, map[string]string{"format": "pt"}, func(name string) ([]byte, error) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			b, err := make1(byName[name])
+			if opts.Progress != nil {
+				opts.Progress(min(done, total), total)
+			}
+			return b, err
+		})
+		if err != nil {
 			return err
 		}
-		var ns []string
-		for _, t := range shard {
-			ns = append(ns, t.Name)
+		for _, p := range shard {
+			if p.what == copyBytes {
+				arc.Release(p.from) // copied tensors' pages, once their shard is on disk
+			}
 		}
 		shardNames = append(shardNames, ns)
 		shard, shardBytes = nil, 0
 		return nil
 	}
-	add := func(t safetensors.Tensor) error {
-		shard = append(shard, t)
-		shardBytes += int64(len(t.Data))
-		rep.BytesOut += int64(len(t.Data))
+	add := func(p planned) error {
+		size := int64(safetensors.Info{Shape: p.spec.Shape}.NumElements() * p.spec.DType.Size())
+		shard = append(shard, p)
+		shardBytes += size
+		rep.BytesOut += size
 		if shardBytes >= opts.ShardBytes {
 			return flush()
 		}
@@ -121,38 +195,29 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		info, _ := arc.Info(n)
+		info := inputs[n]
 		rep.Tensors++
 		role := opts.Plan.Role(n, info.Shape)
 		if role == Keep || (info.DType != safetensors.F32 && info.DType != safetensors.F16 && info.DType != safetensors.BF16) {
-			data, err := arc.Bytes(n)
-			if err != nil {
-				return rep, fmt.Errorf("tensor %s: %w", n, err)
-			}
-			if err := add(safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape, Data: slices.Clone(data)}); err != nil {
+			if err := add(planned{spec: safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape}, from: n, what: copyBytes}); err != nil {
 				return rep, err
 			}
-		} else {
-			w, err := arc.Float32(n)
-			if err != nil {
-				return rep, fmt.Errorf("tensor %s: %w", n, err)
-			}
-			q, scales := QuantizeRows(w, info.Shape[0], info.Shape[1])
-			rep.Quantized++
-			scaleName := strings.TrimSuffix(n, ".weight") + ".weight_scale"
-			if err := add(safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape, Data: safetensors.I8Bytes(q)}); err != nil {
-				return rep, err
-			}
-			if err := add(safetensors.Tensor{Name: scaleName, DType: safetensors.F32, Shape: []int{info.Shape[0]}, Data: safetensors.F32Bytes(scales)}); err != nil {
-				return rep, err
-			}
+			continue
 		}
-		done += int64(info.NumElements() * info.DType.Size())
-		if opts.Progress != nil {
-			opts.Progress(done, total)
+		rep.Quantized++
+		scaleName := strings.TrimSuffix(n, ".weight") + ".weight_scale"
+		if err := add(planned{spec: safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape}, from: n, what: rowValues}); err != nil {
+			return rep, err
+		}
+		if err := add(planned{spec: safetensors.Tensor{Name: scaleName, DType: safetensors.F32, Shape: []int{info.Shape[0]}}, from: n, what: rowScales}); err != nil {
+			return rep, err
 		}
 	}
 	if err := flush(); err != nil {
+		return rep, err
+	}
+	// The input is read; what follows (naming, config, verify) needs only its header.
+	if err := arc.Close(); err != nil {
 		return rep, err
 	}
 	if err := nameShards(tmp, shardNames); err != nil {
@@ -170,7 +235,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	if err := copyOtherFiles(in, tmp); err != nil {
 		return rep, err
 	}
-	if err := verify(tmp, arc); err != nil {
+	if err := verify(tmp, names, inputs); err != nil {
 		return rep, fmt.Errorf("verify %s: %w", tmp, err)
 	}
 	if opts.Verify != nil {
@@ -252,15 +317,15 @@ func copyFile(from, to string) error {
 
 // verify reopens the written folder and checks every input tensor is there with its
 // shape, and every int8 weight has its scales.
-func verify(dir string, in *safetensors.Archive) error {
+func verify(dir string, names []string, inputs map[string]safetensors.Info) error {
 	out, err := safetensors.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
 	var errs []error
-	for _, n := range in.Names() {
-		want, _ := in.Info(n)
+	for _, n := range names {
+		want := inputs[n]
 		got, ok := out.Info(n)
 		if !ok || !slices.Equal(want.Shape, got.Shape) {
 			errs = append(errs, fmt.Errorf("tensor %s missing or reshaped", n))
@@ -274,4 +339,12 @@ func verify(dir string, in *safetensors.Archive) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// int8Bytes is q's memory as bytes, without a copy (the tensor is written, then dropped).
+func int8Bytes(q []int8) []byte {
+	if len(q) == 0 {
+		return []byte{}
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&q[0])), len(q))
 }

@@ -22,21 +22,31 @@ func QuantizeRows(w []float32, rows, cols int) ([]int8, []float32) {
 // scale = max|w|/127 and q = round(w/scale), so that w ≈ scale·q with the largest value
 // exact. An all-zero row gets scale 0 and zeros.
 func QuantizeRow(row []float32, q []int8) float32 {
+	scale := RowScale(row)
+	QuantizeRowWith(row, scale, q)
+	return scale
+}
+
+// RowScale is QuantizeRow's scale of a row: max|w|/127.
+func RowScale(row []float32) float32 {
 	var amax float64
 	for _, v := range row {
 		amax = math.Max(amax, math.Abs(float64(v)))
 	}
-	if amax == 0 {
+	return float32(amax / 127)
+}
+
+// QuantizeRowWith is QuantizeRow's values of a row for the scale RowScale gave it.
+func QuantizeRowWith(row []float32, scale float32, q []int8) {
+	if scale == 0 {
 		clear(q)
-		return 0
+		return
 	}
-	scale := float32(amax / 127)
 	inv := 1 / float64(scale)
 	for i, v := range row {
 		x := math.Round(float64(v) * inv)
 		q[i] = int8(math.Max(-127, math.Min(127, x)))
 	}
-	return scale
 }
 
 // Dequantize returns scale·q row by row.

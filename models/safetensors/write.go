@@ -45,8 +45,22 @@ func I8Bytes(x []int8) []byte {
 // folder, fsync, rename. Tensors are laid out as the Python library does:
 // largest element size first, then by name, so every tensor starts at a
 // multiple of its element size; the header is padded with spaces to 8 bytes.
-func WriteFile(path string, tensors []Tensor, metadata map[string]string) (err error) {
-	order, err := checkTensors(tensors)
+func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
+	data := make(map[string][]byte, len(tensors))
+	for _, t := range tensors {
+		if t.Data == nil {
+			t.Data = []byte{}
+		}
+		data[t.Name] = t.Data
+	}
+	return WriteFileFunc(path, tensors, metadata, func(name string) ([]byte, error) { return data[name], nil })
+}
+
+// WriteFileFunc is WriteFile for tensors made one at a time, so that a file larger than
+// memory can be written: specs give each tensor's name, dtype and shape (their Data is
+// not used), and data is called once per tensor, in the file's order, for its bytes.
+func WriteFileFunc(path string, specs []Tensor, metadata map[string]string, data func(name string) ([]byte, error)) (err error) {
+	order, err := checkTensors(specs)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
@@ -75,7 +89,16 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) (err e
 	w.Write(n[:])
 	w.Write(hdr)
 	for _, t := range order {
-		w.Write(t.Data)
+		b, err := data(t.Name)
+		if err != nil {
+			return fmt.Errorf("tensor %s: %w", t.Name, err)
+		}
+		if len(b) != t.bytes() {
+			return fmt.Errorf("tensor %s: shape %v of %s needs %d bytes, data has %d", t.Name, t.Shape, t.DType, t.bytes(), len(b))
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -100,6 +123,9 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) (err e
 	return nil
 }
 
+// bytes is the size of the tensor's data as its dtype and shape say.
+func (t Tensor) bytes() int { return Info{Shape: t.Shape}.NumElements() * t.DType.Size() }
+
 func checkTensors(tensors []Tensor) ([]Tensor, error) {
 	seen := map[string]bool{}
 	for _, t := range tensors {
@@ -120,7 +146,7 @@ func checkTensors(tensors []Tensor) ([]Tensor, error) {
 				return nil, fmt.Errorf("tensor %s: shape %v has a negative dimension", t.Name, t.Shape)
 			}
 		}
-		if info.NumElements()*size != len(t.Data) {
+		if t.Data != nil && info.NumElements()*size != len(t.Data) {
 			return nil, fmt.Errorf("tensor %s: shape %v of %s needs %d bytes, data has %d",
 				t.Name, t.Shape, t.DType, info.NumElements()*size, len(t.Data))
 		}
@@ -178,8 +204,8 @@ func encodeHeader(order []Tensor, metadata map[string]string) ([]byte, error) {
 			}
 			b.WriteString(strconv.Itoa(d))
 		}
-		b.WriteString(`],"data_offsets":[` + strconv.Itoa(off) + "," + strconv.Itoa(off+len(t.Data)) + "]}")
-		off += len(t.Data)
+		b.WriteString(`],"data_offsets":[` + strconv.Itoa(off) + "," + strconv.Itoa(off+t.bytes()) + "]}")
+		off += t.bytes()
 	}
 	b.WriteByte('}')
 	for b.Len()%8 != 0 {
