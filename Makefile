@@ -5,7 +5,7 @@ TESTFLAGS ?= -race -timeout 30m
 
 TFLITE_ENV := CGO_CFLAGS="-I$(CURDIR)/runtime/tflite/include"
 
-.PHONY: all build cuda deps demo demo-voice test test-tflite tflite build-tflite bench bench-tflite arm64 fmt clean soak fuzz
+.PHONY: all build cuda deps demo demo-voice test test-tflite tflite build-tflite bench bench-tflite arm64 fmt clean soak fuzz bigtest
 
 all: build
 
@@ -45,6 +45,13 @@ SOAK_DURATION ?= 10m
 SOAK_SEED ?= 0
 soak: deps
 	$(GO) test -tags soak -count=1 -run '^TestSoak$$' -v -timeout 0 ./tests/ -soak-duration $(SOAK_DURATION) -soak-seed $(SOAK_SEED) $(if $(SOAK_REPORT),-soak-report $(SOAK_REPORT))
+
+# Full-size checkpoints: blip2-opt-2.7b's hub layout with random fp32 weights (15 GB, made
+# once into BIG_DIR), and each loading command's heap peak and wall time as a table.
+# BIG_BEFORE=path/to/another/edge measures it first; BIG_FP32=1 adds the fp32 caption.
+BIG_DIR ?= /tmp/edge-big
+bigtest: deps
+	$(GO) test -tags bigtest -count=1 -run '^TestBigCheckpoint$$' -v -timeout 0 ./tests/ -big-dir $(BIG_DIR) $(if $(BIG_BEFORE),-big-before $(BIG_BEFORE)) $(if $(BIG_FP32),-big-fp32)
 
 # The TFLite engine needs the TFLite 2.9 C library that the npm package
 # tfjs-tflite-node ships; scripts/install-tflite.sh installs it under third_party/.

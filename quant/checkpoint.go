@@ -8,8 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/edgevlm/edge/models/hfconfig"
@@ -108,20 +111,38 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 		shardNames [][]string
 		done       int64
 	)
-	// rows decodes the input float matrix name a block of rows at a time.
+	// rows decodes the input float matrix name a block of rows at a time, on every core
+	// (each calls each for its own rows).
 	rows := func(name string, cols, n int, each func(r int, row []float32)) error {
 		const block = 64
-		buf := make([]float32, block*cols)
-		for lo := 0; lo < n; lo += block {
-			hi := min(lo+block, n)
-			if err := arc.Float32Rows(name, cols, lo, hi, buf[:(hi-lo)*cols]); err != nil {
-				return err
-			}
-			for r := lo; r < hi; r++ {
-				each(r, buf[(r-lo)*cols:(r-lo+1)*cols])
-			}
+		blocks := (n + block - 1) / block
+		workers := min(goruntime.GOMAXPROCS(0), blocks)
+		var next atomic.Int64
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for wk := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]float32, block*cols)
+				for {
+					lo := int(next.Add(1)-1) * block
+					if lo >= n {
+						return
+					}
+					hi := min(lo+block, n)
+					if err := arc.Float32Rows(name, cols, lo, hi, buf[:(hi-lo)*cols]); err != nil {
+						errs[wk] = err
+						return
+					}
+					for r := lo; r < hi; r++ {
+						each(r, buf[(r-lo)*cols:(r-lo+1)*cols])
+					}
+				}
+			}()
 		}
-		return nil
+		wg.Wait()
+		return errors.Join(errs...)
 	}
 	make1 := func(p planned) ([]byte, error) {
 		info := inputs[p.from]
