@@ -6,10 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/safetensors"
@@ -62,15 +68,12 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}
 	defer arc.Close()
 
-	if err := os.MkdirAll(filepath.Dir(filepath.Clean(out)), 0o755); err != nil {
+	parent := filepath.Dir(filepath.Clean(out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return rep, err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), filepath.Base(out)+".partial-")
+	tmp, err := mkdirHidden(parent, filepath.Base(out)+".partial-")
 	if err != nil {
-		return rep, err
-	}
-	// MkdirTemp makes a private folder; the checkpoint is an ordinary folder.
-	if err := os.Chmod(tmp, 0o755); err != nil {
 		return rep, err
 	}
 	defer func() {
@@ -80,80 +83,64 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}()
 
 	names := arc.Names()
-	var total int64
-	for _, n := range names {
-		info, _ := arc.Info(n)
-		total += int64(info.NumElements() * info.DType.Size())
+	want := make([]safetensors.Info, len(names)) // what verify checks once arc is closed
+	for i, n := range names {
+		want[i], _ = arc.Info(n)
+		rep.BytesIn += int64(want[i].NumElements() * want[i].DType.Size())
 	}
-	rep.BytesIn = total
-	var (
-		shard      []safetensors.Tensor
-		shardBytes int64
-		shardNames [][]string
-		done       int64
-	)
-	flush := func() error {
-		if len(shard) == 0 {
-			return nil
+	shards := planShards(arc, names, opts)
+	var done int64
+	scales := map[string][]float32{} // scales made with their weight, until their shard is written
+	for i, shard := range shards {
+		path := filepath.Join(tmp, fmt.Sprintf("shard-%05d.safetensors", i))
+		w, err := safetensors.Create(path, shard, map[string]string{"format": "pt"})
+		if err != nil {
+			return rep, err
 		}
-		path := filepath.Join(tmp, fmt.Sprintf("shard-%05d.safetensors", len(shardNames)))
-		if err := safetensors.WriteFile(path, shard, map[string]string{"format": "pt"}); err != nil {
-			return err
+		for _, t := range shard {
+			if err := ctx.Err(); err != nil {
+				w.Abort()
+				return rep, err
+			}
+			if s, ok := scales[t.Name]; ok {
+				delete(scales, t.Name)
+				err = w.WriteAt(t.Name, safetensors.F32Bytes(s), 0)
+			} else {
+				info, _ := arc.Info(t.Name)
+				if t.DType == safetensors.I8 && info.DType != safetensors.I8 {
+					rep.Quantized++
+					scales[strings.TrimSuffix(t.Name, ".weight")+".weight_scale"], err = quantizeInto(w, arc, t.Name, t.Shape[0], t.Shape[1])
+				} else {
+					err = copyInto(w, arc, t.Name)
+				}
+				rep.Tensors++
+				done += int64(info.NumElements() * info.DType.Size())
+				if err == nil && opts.Progress != nil {
+					opts.Progress(done, rep.BytesIn)
+				}
+			}
+			if err != nil {
+				w.Abort()
+				return rep, fmt.Errorf("tensor %s: %w", t.Name, err)
+			}
+			n, _ := dataBytes(t)
+			rep.BytesOut += n
 		}
+		if err := w.Close(); err != nil {
+			return rep, err
+		}
+	}
+	// The input is done with: its mapping goes before the output is loaded back.
+	if err := arc.Close(); err != nil {
+		return rep, err
+	}
+	var shardNames [][]string
+	for _, shard := range shards {
 		var ns []string
 		for _, t := range shard {
 			ns = append(ns, t.Name)
 		}
 		shardNames = append(shardNames, ns)
-		shard, shardBytes = nil, 0
-		return nil
-	}
-	add := func(t safetensors.Tensor) error {
-		shard = append(shard, t)
-		shardBytes += int64(len(t.Data))
-		rep.BytesOut += int64(len(t.Data))
-		if shardBytes >= opts.ShardBytes {
-			return flush()
-		}
-		return nil
-	}
-	for _, n := range names {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		info, _ := arc.Info(n)
-		rep.Tensors++
-		role := opts.Plan.Role(n, info.Shape)
-		if role == Keep || (info.DType != safetensors.F32 && info.DType != safetensors.F16 && info.DType != safetensors.BF16) {
-			data, err := arc.Bytes(n)
-			if err != nil {
-				return rep, fmt.Errorf("tensor %s: %w", n, err)
-			}
-			if err := add(safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape, Data: slices.Clone(data)}); err != nil {
-				return rep, err
-			}
-		} else {
-			w, err := arc.Float32(n)
-			if err != nil {
-				return rep, fmt.Errorf("tensor %s: %w", n, err)
-			}
-			q, scales := QuantizeRows(w, info.Shape[0], info.Shape[1])
-			rep.Quantized++
-			scaleName := strings.TrimSuffix(n, ".weight") + ".weight_scale"
-			if err := add(safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape, Data: safetensors.I8Bytes(q)}); err != nil {
-				return rep, err
-			}
-			if err := add(safetensors.Tensor{Name: scaleName, DType: safetensors.F32, Shape: []int{info.Shape[0]}, Data: safetensors.F32Bytes(scales)}); err != nil {
-				return rep, err
-			}
-		}
-		done += int64(info.NumElements() * info.DType.Size())
-		if opts.Progress != nil {
-			opts.Progress(done, total)
-		}
-	}
-	if err := flush(); err != nil {
-		return rep, err
 	}
 	if err := nameShards(tmp, shardNames); err != nil {
 		return rep, err
@@ -170,7 +157,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	if err := copyOtherFiles(in, tmp); err != nil {
 		return rep, err
 	}
-	if err := verify(tmp, arc); err != nil {
+	if err := verify(tmp, want); err != nil {
 		return rep, fmt.Errorf("verify %s: %w", tmp, err)
 	}
 	if opts.Verify != nil {
@@ -252,15 +239,15 @@ func copyFile(from, to string) error {
 
 // verify reopens the written folder and checks every input tensor is there with its
 // shape, and every int8 weight has its scales.
-func verify(dir string, in *safetensors.Archive) error {
+func verify(dir string, in []safetensors.Info) error {
 	out, err := safetensors.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
 	var errs []error
-	for _, n := range in.Names() {
-		want, _ := in.Info(n)
+	for _, want := range in {
+		n := want.Name
 		got, ok := out.Info(n)
 		if !ok || !slices.Equal(want.Shape, got.Shape) {
 			errs = append(errs, fmt.Errorf("tensor %s missing or reshaped", n))
@@ -274,4 +261,120 @@ func verify(dir string, in *safetensors.Archive) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// planShards lists the output tensors (the int8 ones followed by their scales) in input
+// name order and cuts them into shards of about opts.ShardBytes, before any data is read.
+func planShards(arc *safetensors.Archive, names []string, opts Options) [][]safetensors.Tensor {
+	var (
+		shards [][]safetensors.Tensor
+		cur    []safetensors.Tensor
+		bytes  int64
+	)
+	add := func(t safetensors.Tensor) {
+		cur = append(cur, t)
+		n, _ := dataBytes(t)
+		if bytes += n; bytes >= opts.ShardBytes {
+			shards, cur, bytes = append(shards, cur), nil, 0
+		}
+	}
+	for _, n := range names {
+		info, _ := arc.Info(n)
+		float := info.DType == safetensors.F32 || info.DType == safetensors.F16 || info.DType == safetensors.BF16
+		if !float || len(info.Shape) != 2 || opts.Plan.Role(n, info.Shape) == Keep {
+			add(safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape})
+			continue
+		}
+		add(safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape})
+		add(safetensors.Tensor{Name: strings.TrimSuffix(n, ".weight") + ".weight_scale", DType: safetensors.F32, Shape: info.Shape[:1]})
+	}
+	if len(cur) > 0 {
+		shards = append(shards, cur)
+	}
+	return shards
+}
+
+func dataBytes(t safetensors.Tensor) (int64, bool) {
+	n := int64(t.DType.Size())
+	for _, d := range t.Shape {
+		n *= int64(d)
+	}
+	return n, n >= 0
+}
+
+// copyInto writes a kept tensor's stored bytes straight from the input's mapping, and
+// lets its pages go.
+func copyInto(w *safetensors.FileWriter, arc *safetensors.Archive, name string) error {
+	b, err := arc.Bytes(name)
+	if err != nil {
+		return err
+	}
+	if err := w.WriteAt(name, b, 0); err != nil {
+		return err
+	}
+	arc.Release(name)
+	return nil
+}
+
+// quantizeBlock is how many rows a quantizing worker converts and writes at a time.
+const quantizeBlock = 64
+
+// quantizeInto quantizes a float matrix [rows, cols] a block of rows at a time on every
+// core, writing each block's int8 rows at their place as it goes (one block of floats and
+// one of int8 per worker, never the whole tensor), and returns the scales.
+func quantizeInto(w *safetensors.FileWriter, arc *safetensors.Archive, name string, rows, cols int) ([]float32, error) {
+	scales := make([]float32, rows)
+	blocks := (rows + quantizeBlock - 1) / quantizeBlock
+	workers := min(goruntime.GOMAXPROCS(0), blocks)
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for wk := range workers {
+		wg.Go(func() {
+			f := make([]float32, quantizeBlock*cols)
+			q := make([]int8, quantizeBlock*cols)
+			b := make([]byte, quantizeBlock*cols)
+			for {
+				blk := int(next.Add(1) - 1)
+				if blk >= blocks {
+					return
+				}
+				lo, hi := blk*quantizeBlock, min((blk+1)*quantizeBlock, rows)
+				n := (hi - lo) * cols
+				if err := arc.Float32Rows(name, cols, lo, hi, f[:n]); err != nil {
+					errs[wk] = err
+					return
+				}
+				for r := lo; r < hi; r++ {
+					scales[r] = QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[(r-lo)*cols:(r-lo+1)*cols])
+				}
+				for i, v := range q[:n] {
+					b[i] = byte(v)
+				}
+				if err := w.WriteAt(name, b[:n], int64(lo*cols)); err != nil {
+					errs[wk] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	arc.Release(name)
+	return scales, nil
+}
+
+// mkdirHidden makes a new folder in parent named prefix and a random suffix, mode 0755
+// less the umask (os.MkdirTemp's folders are private, 0700).
+func mkdirHidden(parent, prefix string) (string, error) {
+	for range 100 {
+		dir := filepath.Join(parent, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		err := os.Mkdir(dir, 0o755)
+		if !errors.Is(err, fs.ErrExist) {
+			return dir, err
+		}
+	}
+	return "", fmt.Errorf("no free temporary name %s* in %s", prefix, parent)
 }
