@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
@@ -121,7 +122,9 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8})
+	progress, end := loadProgress(e)
+	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Progress: progress})
+	end()
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +133,28 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 		return nil, err
 	}
 	return model, nil
+}
+
+// loadProgress draws a progress line on stderr while a load runs for over a second (a
+// full-size checkpoint takes tens of seconds; the small ones print nothing); end ends the
+// line once the load returns.
+func loadProgress(e env) (progress func(done, total int64), end func()) {
+	start := time.Now()
+	var drawn time.Time
+	progress = func(done, total int64) {
+		if drawn.IsZero() && time.Since(start) < time.Second || done < total && time.Since(drawn) < 200*time.Millisecond {
+			return
+		}
+		drawn = time.Now()
+		fmt.Fprintf(e.stderr, "\rloading weights: %5.1f%% of %.2f GB %s", 100*float64(done)/float64(max(total, 1)), float64(total)/1e9,
+			time.Since(start).Round(100*time.Millisecond))
+	}
+	end = func() {
+		if !drawn.IsZero() {
+			fmt.Fprintln(e.stderr)
+		}
+	}
+	return progress, end
 }
 
 // attachEncoder runs the image path through TFLite when --encoder asks for it. When the

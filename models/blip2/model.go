@@ -63,6 +63,9 @@ type Options struct {
 	// ImagePathOnly binds the vision model, Q-Former and projection but no language
 	// model (LM stays nil): what an export of the image path needs.
 	ImagePathOnly bool
+	// Progress, when set, sees the stored bytes bound so far and in all as loading goes
+	// (a full-size checkpoint takes tens of seconds).
+	Progress func(done, total int64)
 }
 
 // lmEmbedDim is the width of the language model's input embeddings, which the
@@ -127,6 +130,35 @@ func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
 	return q
 }
 
+// progress turns each bound tensor into stored bytes done of those of every tensor the
+// model binds (int8 weights with their scales).
+func progress(cfg *hfconfig.Config, store weights.Store, opts Options) func(string) {
+	size := func(name string) int64 {
+		shape, dtype, ok := store.Lookup(name)
+		if !ok {
+			return 0
+		}
+		n := int64(map[string]int{"F32": 4, "F16": 2, "BF16": 2, "I8": 1}[dtype])
+		for _, d := range shape {
+			n *= int64(d)
+		}
+		return n
+	}
+	dry := weights.NewBinder(nil)
+	bind(dry, cfg, opts)
+	var total, done int64
+	for _, s := range dry.Specs() {
+		total += size(s.Name)
+		if scale := strings.TrimSuffix(s.Name, ".weight") + ".weight_scale"; scale != s.Name {
+			total += size(scale) // an int8 weight's scales, which a dry run does not ask for
+		}
+	}
+	return func(name string) {
+		done += size(name)
+		opts.Progress(min(done, total), total)
+	}
+}
+
 // Load reads a BLIP-2 checkpoint folder as the Hugging Face hub lays it out.
 func Load(dir string, opts Options) (*Model, error) {
 	if opts.Backend == nil {
@@ -180,6 +212,9 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 	}
 	b := weights.NewBinder(store)
 	b.SetQuantization(quantization(cfg, opts))
+	if opts.Progress != nil {
+		b.SetProgress(progress(cfg, store, opts))
+	}
 	m := bind(b, cfg, opts)
 	if err := b.Err(); err != nil {
 		return nil, err
@@ -190,8 +225,8 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 	return m, nil
 }
 
-// Close releases the checkpoint's memory mapping. Float weights were copied out of it,
-// so this only matters for long-running processes that reload models.
+// Close releases the checkpoint's memory mapping. Float32 and int8 matrices are read
+// from it in place where the layout allows, so the model must not be used after.
 func (m *Model) Close() error {
 	m.dropPrefixes()
 	if m.archive == nil {
