@@ -123,7 +123,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 				w.Abort()
 				return rep, fmt.Errorf("tensor %s: %w", t.Name, err)
 			}
-			n, _ := dataBytes(t)
+			n := dataBytes(t)
 			rep.BytesOut += n
 		}
 		if err := w.Close(); err != nil {
@@ -273,7 +273,7 @@ func planShards(arc *safetensors.Archive, names []string, opts Options) [][]safe
 	)
 	add := func(t safetensors.Tensor) {
 		cur = append(cur, t)
-		n, _ := dataBytes(t)
+		n := dataBytes(t)
 		if bytes += n; bytes >= opts.ShardBytes {
 			shards, cur, bytes = append(shards, cur), nil, 0
 		}
@@ -294,12 +294,13 @@ func planShards(arc *safetensors.Archive, names []string, opts Options) [][]safe
 	return shards
 }
 
-func dataBytes(t safetensors.Tensor) (int64, bool) {
+// dataBytes is the bytes t's shape and dtype take.
+func dataBytes(t safetensors.Tensor) int64 {
 	n := int64(t.DType.Size())
 	for _, d := range t.Shape {
 		n *= int64(d)
 	}
-	return n, n >= 0
+	return n
 }
 
 // copyInto writes a kept tensor's stored bytes straight from the input's mapping, and
