@@ -46,12 +46,17 @@ SOAK_SEED ?= 0
 soak: deps
 	$(GO) test -tags soak -count=1 -run '^TestSoak$$' -v -timeout 0 ./tests/ -soak-duration $(SOAK_DURATION) -soak-seed $(SOAK_SEED) $(if $(SOAK_REPORT),-soak-report $(SOAK_REPORT))
 
-# Full-size checkpoints: blip2-opt-2.7b's hub layout with random fp32 weights (15 GB, made
-# once into BIG_DIR), and each loading command's heap peak and wall time as a table.
-# BIG_BEFORE=path/to/another/edge measures it first; BIG_FP32=1 adds the fp32 caption.
-BIG_DIR ?= /tmp/edge-big
+# Full-size random checkpoints in the hub's exact layout (BIGTEST_MODEL under
+# testdata/real-configs, stored as each of BIGTEST_DTYPES), and every way of loading them
+# measured: peak heap (RssAnon) and wall time, as a markdown table. Not part of make test:
+# 15 GB on disk per dtype and minutes per row. BIGTEST_DIR keeps the checkpoints for the
+# next run (default: a temporary folder, removed); BIGTEST_BIN measures another binary.
+BIGTEST_MODEL ?= blip2-opt-2.7b
+BIGTEST_DTYPES ?= F32
+BIGTEST_DIR ?=
+BIGTEST_BIN ?=
 bigtest: deps
-	$(GO) test -tags bigtest -count=1 -run '^TestBigCheckpoint$$' -v -timeout 0 ./tests/ -big-dir $(BIG_DIR) $(if $(BIG_BEFORE),-big-before $(BIG_BEFORE)) $(if $(BIG_FP32),-big-fp32)
+	$(GO) test -tags bigtest -count=1 -run '^TestBigCheckpoints$$' -v -timeout 0 ./tests/ -big-model $(BIGTEST_MODEL) -big-dtypes $(BIGTEST_DTYPES) $(if $(BIGTEST_DIR),-big-dir $(abspath $(BIGTEST_DIR))) $(if $(BIGTEST_BIN),-big-bin $(abspath $(BIGTEST_BIN))) $(if $(BIGTEST_REPORT),-big-report $(abspath $(BIGTEST_REPORT)))
 
 # The TFLite engine needs the TFLite 2.9 C library that the npm package
 # tfjs-tflite-node ships; scripts/install-tflite.sh installs it under third_party/.

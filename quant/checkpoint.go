@@ -6,14 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/edgevlm/edge/models/hfconfig"
 	"github.com/edgevlm/edge/models/safetensors"
@@ -66,15 +68,12 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}
 	defer arc.Close()
 
-	if err := os.MkdirAll(filepath.Dir(filepath.Clean(out)), 0o755); err != nil {
+	parent := filepath.Dir(filepath.Clean(out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return rep, err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), filepath.Base(out)+".partial-")
+	tmp, err := mkdirHidden(parent, filepath.Base(out)+".partial-")
 	if err != nil {
-		return rep, err
-	}
-	// MkdirTemp makes a private folder; the checkpoint is an ordinary folder.
-	if err := os.Chmod(tmp, 0o755); err != nil {
 		return rep, err
 	}
 	defer func() {
@@ -84,162 +83,64 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}()
 
 	names := arc.Names()
-	inputs := make(map[string]safetensors.Info, len(names)) // what verify compares, once arc is closed
-	var total int64
-	for _, n := range names {
-		info, _ := arc.Info(n)
-		inputs[n] = info
-		total += int64(info.NumElements() * info.DType.Size())
+	want := make([]safetensors.Info, len(names)) // what verify checks once arc is closed
+	for i, n := range names {
+		want[i], _ = arc.Info(n)
+		rep.BytesIn += int64(want[i].NumElements() * want[i].DType.Size())
 	}
-	rep.BytesIn = total
-
-	// Each output tensor is planned from the input's header, then its bytes are made
-	// when its shard file is written, one tensor at a time: no shard is held in memory.
-	type planned struct {
-		spec safetensors.Tensor
-		from string // the input tensor it comes from
-		what int    // copy, scales or values
-	}
-	const (
-		copyBytes = iota
-		rowScales
-		rowValues
-	)
-	var (
-		shard      []planned
-		shardBytes int64
-		shardNames [][]string
-		done       int64
-	)
-	// rows decodes the input float matrix name a block of rows at a time, on every core
-	// (each calls each for its own rows).
-	rows := func(name string, cols, n int, each func(r int, row []float32)) error {
-		const block = 64
-		blocks := (n + block - 1) / block
-		workers := min(goruntime.GOMAXPROCS(0), blocks)
-		var next atomic.Int64
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for wk := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				buf := make([]float32, block*cols)
-				for {
-					lo := int(next.Add(1)-1) * block
-					if lo >= n {
-						return
-					}
-					hi := min(lo+block, n)
-					if err := arc.Float32Rows(name, cols, lo, hi, buf[:(hi-lo)*cols]); err != nil {
-						errs[wk] = err
-						return
-					}
-					for r := lo; r < hi; r++ {
-						each(r, buf[(r-lo)*cols:(r-lo+1)*cols])
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		return errors.Join(errs...)
-	}
-	make1 := func(p planned) ([]byte, error) {
-		info := inputs[p.from]
-		switch p.what {
-		case rowScales:
-			n, cols := info.Shape[0], info.NumElements()/max(info.Shape[0], 1)
-			scales := make([]float32, n)
-			err := rows(p.from, cols, n, func(r int, row []float32) { scales[r] = RowScale(row) })
-			return safetensors.F32Bytes(scales), err
-		case rowValues:
-			n, cols := info.Shape[0], info.NumElements()/max(info.Shape[0], 1)
-			q := make([]int8, n*cols)
-			err := rows(p.from, cols, n, func(r int, row []float32) {
-				QuantizeRowWith(row, RowScale(row), q[r*cols:(r+1)*cols])
-			})
-			arc.Release(p.from)
-			done += int64(info.NumElements() * info.DType.Size())
-			return int8Bytes(q), err
-		default:
-			b, err := arc.Bytes(p.from)
-			done += int64(len(b))
-			return b, err // written before the next tensor is read: no copy needed
-		}
-	}
-	flush := func() error {
-		if len(shard) == 0 {
-			return nil
-		}
-		path := filepath.Join(tmp, fmt.Sprintf("shard-%05d.safetensors", len(shardNames)))
-		specs := make([]safetensors.Tensor, len(shard))
-		byName := make(map[string]planned, len(shard))
-		var ns []string
-		for i, p := range shard {
-			specs[i] = p.spec
-			byName[p.spec.Name] = p
-			ns = append(ns, p.spec.Name)
-		}
-		err := safetensors.WriteFileFunc(path, specs, map[string]string{"format": "pt"}, func(name string) ([]byte, error) {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			b, err := make1(byName[name])
-			if opts.Progress != nil {
-				opts.Progress(min(done, total), total)
-			}
-			return b, err
-		})
+	shards := planShards(arc, names, opts)
+	var done int64
+	scales := map[string][]float32{} // scales made with their weight, until their shard is written
+	for i, shard := range shards {
+		path := filepath.Join(tmp, fmt.Sprintf("shard-%05d.safetensors", i))
+		w, err := safetensors.Create(path, shard, map[string]string{"format": "pt"})
 		if err != nil {
-			return err
-		}
-		for _, p := range shard {
-			if p.what == copyBytes {
-				arc.Release(p.from) // copied tensors' pages, once their shard is on disk
-			}
-		}
-		shardNames = append(shardNames, ns)
-		shard, shardBytes = nil, 0
-		return nil
-	}
-	add := func(p planned) error {
-		size := int64(safetensors.Info{Shape: p.spec.Shape}.NumElements() * p.spec.DType.Size())
-		shard = append(shard, p)
-		shardBytes += size
-		rep.BytesOut += size
-		if shardBytes >= opts.ShardBytes {
-			return flush()
-		}
-		return nil
-	}
-	for _, n := range names {
-		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		info := inputs[n]
-		rep.Tensors++
-		role := opts.Plan.Role(n, info.Shape)
-		if role == Keep || (info.DType != safetensors.F32 && info.DType != safetensors.F16 && info.DType != safetensors.BF16) {
-			if err := add(planned{spec: safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape}, from: n, what: copyBytes}); err != nil {
+		for _, t := range shard {
+			if err := ctx.Err(); err != nil {
+				w.Abort()
 				return rep, err
 			}
-			continue
+			if s, ok := scales[t.Name]; ok {
+				delete(scales, t.Name)
+				err = w.WriteAt(t.Name, safetensors.F32Bytes(s), 0)
+			} else {
+				info, _ := arc.Info(t.Name)
+				if t.DType == safetensors.I8 && info.DType != safetensors.I8 {
+					rep.Quantized++
+					scales[strings.TrimSuffix(t.Name, ".weight")+".weight_scale"], err = quantizeInto(w, arc, t.Name, t.Shape[0], t.Shape[1])
+				} else {
+					err = copyInto(w, arc, t.Name)
+				}
+				rep.Tensors++
+				done += int64(info.NumElements() * info.DType.Size())
+				if err == nil && opts.Progress != nil {
+					opts.Progress(done, rep.BytesIn)
+				}
+			}
+			if err != nil {
+				w.Abort()
+				return rep, fmt.Errorf("tensor %s: %w", t.Name, err)
+			}
+			n := dataBytes(t)
+			rep.BytesOut += n
 		}
-		rep.Quantized++
-		scaleName := strings.TrimSuffix(n, ".weight") + ".weight_scale"
-		if err := add(planned{spec: safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape}, from: n, what: rowValues}); err != nil {
-			return rep, err
-		}
-		if err := add(planned{spec: safetensors.Tensor{Name: scaleName, DType: safetensors.F32, Shape: []int{info.Shape[0]}}, from: n, what: rowScales}); err != nil {
+		if err := w.Close(); err != nil {
 			return rep, err
 		}
 	}
-	if err := flush(); err != nil {
-		return rep, err
-	}
-	// The input is read; what follows (naming, config, verify) needs only its header.
+	// The input is done with: its mapping goes before the output is loaded back.
 	if err := arc.Close(); err != nil {
 		return rep, err
+	}
+	var shardNames [][]string
+	for _, shard := range shards {
+		var ns []string
+		for _, t := range shard {
+			ns = append(ns, t.Name)
+		}
+		shardNames = append(shardNames, ns)
 	}
 	if err := nameShards(tmp, shardNames); err != nil {
 		return rep, err
@@ -256,7 +157,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	if err := copyOtherFiles(in, tmp); err != nil {
 		return rep, err
 	}
-	if err := verify(tmp, names, inputs); err != nil {
+	if err := verify(tmp, want); err != nil {
 		return rep, fmt.Errorf("verify %s: %w", tmp, err)
 	}
 	if opts.Verify != nil {
@@ -338,15 +239,15 @@ func copyFile(from, to string) error {
 
 // verify reopens the written folder and checks every input tensor is there with its
 // shape, and every int8 weight has its scales.
-func verify(dir string, names []string, inputs map[string]safetensors.Info) error {
+func verify(dir string, in []safetensors.Info) error {
 	out, err := safetensors.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
 	var errs []error
-	for _, n := range names {
-		want := inputs[n]
+	for _, want := range in {
+		n := want.Name
 		got, ok := out.Info(n)
 		if !ok || !slices.Equal(want.Shape, got.Shape) {
 			errs = append(errs, fmt.Errorf("tensor %s missing or reshaped", n))
@@ -362,10 +263,119 @@ func verify(dir string, names []string, inputs map[string]safetensors.Info) erro
 	return errors.Join(errs...)
 }
 
-// int8Bytes is q's memory as bytes, without a copy (the tensor is written, then dropped).
-func int8Bytes(q []int8) []byte {
-	if len(q) == 0 {
-		return []byte{}
+// planShards lists the output tensors (the int8 ones followed by their scales) in input
+// name order and cuts them into shards of about opts.ShardBytes, before any data is read.
+func planShards(arc *safetensors.Archive, names []string, opts Options) [][]safetensors.Tensor {
+	var (
+		shards [][]safetensors.Tensor
+		cur    []safetensors.Tensor
+		bytes  int64
+	)
+	add := func(t safetensors.Tensor) {
+		cur = append(cur, t)
+		n := dataBytes(t)
+		if bytes += n; bytes >= opts.ShardBytes {
+			shards, cur, bytes = append(shards, cur), nil, 0
+		}
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&q[0])), len(q))
+	for _, n := range names {
+		info, _ := arc.Info(n)
+		float := info.DType == safetensors.F32 || info.DType == safetensors.F16 || info.DType == safetensors.BF16
+		if !float || len(info.Shape) != 2 || opts.Plan.Role(n, info.Shape) == Keep {
+			add(safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape})
+			continue
+		}
+		add(safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape})
+		add(safetensors.Tensor{Name: strings.TrimSuffix(n, ".weight") + ".weight_scale", DType: safetensors.F32, Shape: info.Shape[:1]})
+	}
+	if len(cur) > 0 {
+		shards = append(shards, cur)
+	}
+	return shards
+}
+
+// dataBytes is the bytes t's shape and dtype take.
+func dataBytes(t safetensors.Tensor) int64 {
+	n := int64(t.DType.Size())
+	for _, d := range t.Shape {
+		n *= int64(d)
+	}
+	return n
+}
+
+// copyInto writes a kept tensor's stored bytes straight from the input's mapping, and
+// lets its pages go.
+func copyInto(w *safetensors.FileWriter, arc *safetensors.Archive, name string) error {
+	b, err := arc.Bytes(name)
+	if err != nil {
+		return err
+	}
+	if err := w.WriteAt(name, b, 0); err != nil {
+		return err
+	}
+	arc.Release(name)
+	return nil
+}
+
+// quantizeBlock is how many rows a quantizing worker converts and writes at a time.
+const quantizeBlock = 64
+
+// quantizeInto quantizes a float matrix [rows, cols] a block of rows at a time on every
+// core, writing each block's int8 rows at their place as it goes (one block of floats and
+// one of int8 per worker, never the whole tensor), and returns the scales.
+func quantizeInto(w *safetensors.FileWriter, arc *safetensors.Archive, name string, rows, cols int) ([]float32, error) {
+	scales := make([]float32, rows)
+	blocks := (rows + quantizeBlock - 1) / quantizeBlock
+	workers := min(goruntime.GOMAXPROCS(0), blocks)
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for wk := range workers {
+		wg.Go(func() {
+			f := make([]float32, quantizeBlock*cols)
+			q := make([]int8, quantizeBlock*cols)
+			b := make([]byte, quantizeBlock*cols)
+			for {
+				blk := int(next.Add(1) - 1)
+				if blk >= blocks {
+					return
+				}
+				lo, hi := blk*quantizeBlock, min((blk+1)*quantizeBlock, rows)
+				n := (hi - lo) * cols
+				if err := arc.Float32Rows(name, cols, lo, hi, f[:n]); err != nil {
+					errs[wk] = err
+					return
+				}
+				for r := lo; r < hi; r++ {
+					scales[r] = QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[(r-lo)*cols:(r-lo+1)*cols])
+				}
+				for i, v := range q[:n] {
+					b[i] = byte(v)
+				}
+				if err := w.WriteAt(name, b[:n], int64(lo*cols)); err != nil {
+					errs[wk] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	arc.Release(name)
+	return scales, nil
+}
+
+// mkdirHidden makes a new folder in parent named prefix and a random suffix, mode 0755
+// less the umask (os.MkdirTemp's folders are private, 0700).
+func mkdirHidden(parent, prefix string) (string, error) {
+	for range 100 {
+		dir := filepath.Join(parent, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		err := os.Mkdir(dir, 0o755)
+		if !errors.Is(err, fs.ErrExist) {
+			return dir, err
+		}
+	}
+	return "", fmt.Errorf("no free temporary name %s* in %s", prefix, parent)
 }

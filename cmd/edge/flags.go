@@ -122,9 +122,9 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	progress, finish := loadProgress(e, int8)
+	progress, end := loadProgress(e)
 	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Progress: progress})
-	finish()
+	end()
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +133,28 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 		return nil, err
 	}
 	return model, nil
+}
+
+// loadProgress draws a progress line on stderr while a load runs for over a second (a
+// full-size checkpoint takes tens of seconds; the small ones print nothing); end ends the
+// line once the load returns.
+func loadProgress(e env) (progress func(done, total int64), end func()) {
+	start := time.Now()
+	var drawn time.Time
+	progress = func(done, total int64) {
+		if drawn.IsZero() && time.Since(start) < time.Second || done < total && time.Since(drawn) < 200*time.Millisecond {
+			return
+		}
+		drawn = time.Now()
+		fmt.Fprintf(e.stderr, "\rloading weights: %5.1f%% of %.2f GB %s", 100*float64(done)/float64(max(total, 1)), float64(total)/1e9,
+			time.Since(start).Round(100*time.Millisecond))
+	}
+	end = func() {
+		if !drawn.IsZero() {
+			fmt.Fprintln(e.stderr)
+		}
+	}
+	return progress, end
 }
 
 // attachEncoder runs the image path through TFLite when --encoder asks for it. When the
@@ -223,35 +245,4 @@ func loadForGeneration(e env, mf *modelFlags, gf *genFlags) (*blip2.Model, runti
 		return nil, o, err
 	}
 	return m, o, nil
-}
-
-// showLoadFrom is the checkpoint size from which loading draws a progress line: the
-// embedded model loads in a blink and says nothing.
-const showLoadFrom = 256 << 20
-
-// loadProgress draws "loading [====   ] 45% of 15000 MB 12.3s" on stderr a few times a
-// second while a large checkpoint loads; finish ends the line.
-func loadProgress(e env, int8 bool) (progress func(done, total int64), finish func()) {
-	start := time.Now()
-	var drawn time.Time
-	verb := "loading"
-	if int8 {
-		verb = "loading and quantizing"
-	}
-	progress = func(done, total int64) {
-		if total < showLoadFrom || (done < total && time.Since(drawn) < 200*time.Millisecond) {
-			return
-		}
-		drawn = time.Now()
-		const width = 30
-		fill := int(done * width / total)
-		fmt.Fprintf(e.stderr, "\r%s [%s%s] %5.1f%% of %.0f MB %s", verb, strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
-			100*float64(done)/float64(total), float64(total)/1e6, time.Since(start).Round(100*time.Millisecond))
-	}
-	finish = func() {
-		if !drawn.IsZero() {
-			fmt.Fprintln(e.stderr)
-		}
-	}
-	return progress, finish
 }

@@ -64,7 +64,7 @@ type Options struct {
 	// model (LM stays nil): what an export of the image path needs.
 	ImagePathOnly bool
 	// Progress, when set, sees the stored bytes bound so far and in all as loading goes
-	// (a checkpoint of several GB takes tens of seconds).
+	// (a full-size checkpoint takes tens of seconds).
 	Progress func(done, total int64)
 }
 
@@ -130,8 +130,8 @@ func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
 	return q
 }
 
-// progress turns each bound tensor into bytes done of the bytes stored for all the
-// tensors the model binds (int8 weights with their scales).
+// progress turns each bound tensor into stored bytes done of those of every tensor the
+// model binds (int8 weights with their scales).
 func progress(cfg *hfconfig.Config, store weights.Store, opts Options) func(string) {
 	size := func(name string) int64 {
 		shape, dtype, ok := store.Lookup(name)
@@ -144,13 +144,13 @@ func progress(cfg *hfconfig.Config, store weights.Store, opts Options) func(stri
 		}
 		return n
 	}
-	var total, done int64
 	dry := weights.NewBinder(nil)
 	bind(dry, cfg, opts)
+	var total, done int64
 	for _, s := range dry.Specs() {
 		total += size(s.Name)
 		if scale := strings.TrimSuffix(s.Name, ".weight") + ".weight_scale"; scale != s.Name {
-			total += size(scale)
+			total += size(scale) // an int8 weight's scales, which a dry run does not ask for
 		}
 	}
 	return func(name string) {
@@ -225,8 +225,8 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 	return m, nil
 }
 
-// Close releases the checkpoint's memory mapping. Float weights were copied out of it,
-// so this only matters for long-running processes that reload models.
+// Close releases the checkpoint's memory mapping. Float32 and int8 matrices are read
+// from it in place where the layout allows, so the model must not be used after.
 func (m *Model) Close() error {
 	m.dropPrefixes()
 	if m.archive == nil {

@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"unsafe"
 )
 
 // shard is one opened safetensors file.
@@ -231,6 +233,30 @@ func (a *Archive) Release(name string) {
 	if end > begin {
 		dropPages(t.shard.data[begin:end])
 	}
+}
+
+// littleEndian reports a host that stores numbers as the files do.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// Float32View is an F32 tensor's values in place in the mapping, without a copy, where
+// the layout allows: a mapped file (not a heap-read one), a little-endian host, a
+// 4-byte-aligned, non-empty tensor; ok is false otherwise (use Float32). The values are
+// read-only (writing faults) and valid until Close.
+func (a *Archive) Float32View(name string) (_ []float32, ok bool) {
+	t, b, err := a.typed(name, F32)
+	if err != nil || !t.shard.mapped || !littleEndian || len(b) == 0 || uintptr(unsafe.Pointer(&b[0]))%4 != 0 {
+		return nil, false
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4), true
+}
+
+// Int8View is an I8 tensor's values in place in the mapping, as Float32View.
+func (a *Archive) Int8View(name string) (_ []int8, ok bool) {
+	t, b, err := a.typed(name, I8)
+	if err != nil || !t.shard.mapped || len(b) == 0 {
+		return nil, false
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b)), true
 }
 
 // Int8 copies an I8 tensor.

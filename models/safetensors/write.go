@@ -1,18 +1,21 @@
 package safetensors
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // Tensor is one tensor to write: raw little-endian data in the given dtype.
@@ -46,85 +49,160 @@ func I8Bytes(x []int8) []byte {
 // largest element size first, then by name, so every tensor starts at a
 // multiple of its element size; the header is padded with spaces to 8 bytes.
 func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
-	data := make(map[string][]byte, len(tensors))
 	for _, t := range tensors {
-		if t.Data == nil {
-			t.Data = []byte{}
+		if n, ok := dataSize(t); ok && n != int64(len(t.Data)) {
+			return fmt.Errorf("write %s: tensor %s: shape %v of %s needs %d bytes, data has %d",
+				filepath.Base(path), t.Name, t.Shape, t.DType, n, len(t.Data))
 		}
-		data[t.Name] = t.Data
 	}
-	return WriteFileFunc(path, tensors, metadata, func(name string) ([]byte, error) { return data[name], nil })
-}
-
-// WriteFileFunc is WriteFile for tensors made one at a time, so that a file larger than
-// memory can be written: specs give each tensor's name, dtype and shape (their Data is
-// not used), and data is called once per tensor, in the file's order, for its bytes.
-func WriteFileFunc(path string, specs []Tensor, metadata map[string]string, data func(name string) ([]byte, error)) (err error) {
-	order, err := checkTensors(specs)
+	w, err := Create(path, tensors, metadata)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		return err
 	}
-	hdr, err := encodeHeader(order, metadata)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", base, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("write %s: %w", base, err)
-		}
-	}()
-	w := bufio.NewWriterSize(f, 1<<20)
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(hdr)))
-	w.Write(n[:])
-	w.Write(hdr)
-	for _, t := range order {
-		b, err := data(t.Name)
-		if err != nil {
-			return fmt.Errorf("tensor %s: %w", t.Name, err)
-		}
-		if len(b) != t.bytes() {
-			return fmt.Errorf("tensor %s: shape %v of %s needs %d bytes, data has %d", t.Name, t.Shape, t.DType, t.bytes(), len(b))
-		}
-		if _, err := w.Write(b); err != nil {
+	for _, t := range tensors {
+		if err := w.WriteAt(t.Name, t.Data, 0); err != nil {
+			w.Abort()
 			return err
 		}
 	}
-	if err := w.Flush(); err != nil {
+	return w.Close()
+}
+
+// FileWriter writes one safetensors file whose tensors (names, dtypes, shapes) are known
+// before their data: the header goes first, then each tensor's bytes at their place, in
+// any order and from several goroutines at once, so that a writer need hold neither a
+// whole file nor a whole tensor. The file appears under its name only at Close, when
+// every byte has been written; until then it is a hidden temporary beside it.
+type FileWriter struct {
+	f     *os.File
+	path  string
+	spans map[string]span
+
+	mu      sync.Mutex
+	written map[string]int64
+	err     error // the first failed write: Close reports it
+}
+
+type span struct{ at, size int64 } // file offset and length of a tensor's data
+
+// Create starts path with the header of tensors (their Data is not used; give it to
+// WriteAt), laid out as WriteFile lays them out. The temporary file is created with mode
+// 0644 less the umask, as an ordinary file is.
+func Create(path string, tensors []Tensor, metadata map[string]string) (*FileWriter, error) {
+	base := filepath.Base(path)
+	order, err := checkTensors(tensors)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", base, err)
+	}
+	hdr, err := encodeHeader(order, metadata)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", base, err)
+	}
+	w := &FileWriter{path: path, spans: make(map[string]span, len(order)), written: map[string]int64{}}
+	at := int64(8 + len(hdr))
+	for _, t := range order {
+		n, _ := dataSize(t)
+		w.spans[t.Name] = span{at, n}
+		at += n
+	}
+	dir := filepath.Dir(path)
+	if w.f, err = createHidden(dir, "."+base+".tmp-"); err != nil {
+		return nil, fmt.Errorf("write %s: %w", base, err)
+	}
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(hdr)))
+	if _, err := w.f.Write(append(n[:], hdr...)); err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("write %s: %w", base, err)
+	}
+	// The full length up front: tensors may then be written in any order.
+	if err := w.f.Truncate(at); err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("write %s: %w", base, err)
+	}
+	return w, nil
+}
+
+// createHidden creates a new file in dir named prefix and a random suffix, mode 0644
+// less the umask (os.CreateTemp's files are private, 0600).
+func createHidden(dir, prefix string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free temporary name %s* in %s", prefix, dir)
+}
+
+// WriteAt writes p at byte off of the named tensor's data. Each byte of each tensor must
+// be written exactly once; calls may run concurrently.
+func (w *FileWriter) WriteAt(name string, p []byte, off int64) error {
+	s, ok := w.spans[name]
+	if !ok || off < 0 || off+int64(len(p)) > s.size {
+		return fmt.Errorf("write %s: tensor %s: %d bytes at %d outside its %d", filepath.Base(w.path), name, len(p), off, s.size)
+	}
+	_, err := w.f.WriteAt(p, s.at+off)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		err = fmt.Errorf("write %s: tensor %s: %w", filepath.Base(w.path), name, err)
+		w.err = cmp.Or(w.err, err)
 		return err
 	}
-	if err := f.Chmod(0o644); err != nil {
+	w.written[name] += int64(len(p))
+	return nil
+}
+
+// Close checks that every tensor was written whole, syncs the file and renames it into
+// place; on any failure the temporary is removed.
+func (w *FileWriter) Close() (err error) {
+	defer func() {
+		if err != nil {
+			w.Abort()
+			err = fmt.Errorf("write %s: %w", filepath.Base(w.path), err)
+		}
+	}()
+	if w.err != nil {
+		return w.err
+	}
+	for name, s := range w.spans {
+		if w.written[name] != s.size {
+			return fmt.Errorf("tensor %s: %d of its %d bytes written", name, w.written[name], s.size)
+		}
+	}
+	if err := w.f.Sync(); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
+	if err := w.f.Close(); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := os.Rename(w.f.Name(), w.path); err != nil {
 		return err
 	}
 	// Make the rename itself durable; not every filesystem allows syncing a folder.
-	if d, derr := os.Open(dir); derr == nil {
+	if d, derr := os.Open(filepath.Dir(w.path)); derr == nil {
 		d.Sync()
 		d.Close()
 	}
 	return nil
 }
 
-// bytes is the size of the tensor's data as its dtype and shape say.
-func (t Tensor) bytes() int { return Info{Shape: t.Shape}.NumElements() * t.DType.Size() }
+// Abort removes the temporary file; the file at path is untouched.
+func (w *FileWriter) Abort() {
+	w.f.Close()
+	os.Remove(w.f.Name())
+}
+
+// dataSize is the bytes t's shape and dtype take (false for an unknown dtype).
+func dataSize(t Tensor) (int64, bool) {
+	n := int64(t.DType.Size())
+	for _, d := range t.Shape {
+		n *= int64(d)
+	}
+	return n, t.DType.Size() > 0
+}
 
 func checkTensors(tensors []Tensor) ([]Tensor, error) {
 	seen := map[string]bool{}
@@ -136,19 +214,13 @@ func checkTensors(tensors []Tensor) ([]Tensor, error) {
 			return nil, fmt.Errorf("tensor %s: given twice", t.Name)
 		}
 		seen[t.Name] = true
-		size := t.DType.Size()
-		if size == 0 {
+		if t.DType.Size() == 0 {
 			return nil, fmt.Errorf("tensor %s: dtype %q not supported", t.Name, t.DType)
 		}
-		info := Info{Shape: t.Shape}
 		for _, d := range t.Shape {
 			if d < 0 {
 				return nil, fmt.Errorf("tensor %s: shape %v has a negative dimension", t.Name, t.Shape)
 			}
-		}
-		if t.Data != nil && info.NumElements()*size != len(t.Data) {
-			return nil, fmt.Errorf("tensor %s: shape %v of %s needs %d bytes, data has %d",
-				t.Name, t.Shape, t.DType, info.NumElements()*size, len(t.Data))
 		}
 	}
 	order := slices.Clone(tensors)
@@ -190,7 +262,7 @@ func encodeHeader(order []Tensor, metadata map[string]string) ([]byte, error) {
 		b.WriteByte('}')
 		sep = ","
 	}
-	off := 0
+	var off int64
 	for _, t := range order {
 		b.WriteString(sep)
 		sep = ","
@@ -204,8 +276,9 @@ func encodeHeader(order []Tensor, metadata map[string]string) ([]byte, error) {
 			}
 			b.WriteString(strconv.Itoa(d))
 		}
-		b.WriteString(`],"data_offsets":[` + strconv.Itoa(off) + "," + strconv.Itoa(off+t.bytes()) + "]}")
-		off += t.bytes()
+		n, _ := dataSize(t)
+		b.WriteString(`],"data_offsets":[` + strconv.FormatInt(off, 10) + "," + strconv.FormatInt(off+n, 10) + "]}")
+		off += n
 	}
 	b.WriteByte('}')
 	for b.Len()%8 != 0 {

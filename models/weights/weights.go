@@ -35,6 +35,14 @@ type RowStore interface {
 	Release(name string)
 }
 
+// ViewStore is what a Store may offer beyond copies: a matrix's stored values used in
+// place (a read-only file mapping), so that binding costs no heap at all. ok is false
+// where the stored layout does not allow it.
+type ViewStore interface {
+	Float32View(name string) ([]float32, bool)
+	Int8View(name string) ([]int8, bool)
+}
+
 // Spec is one tensor a model binds.
 type Spec struct {
 	Name  string
@@ -49,7 +57,7 @@ type Binder struct {
 	errs  []error
 	bytes int64
 	quant Quantization
-	bound func(name string) // sees each tensor once it is bound (progress)
+	bound func(name string) // sees each tensor bound (progress)
 }
 
 // Quantization says how int8 weights are used.
@@ -73,6 +81,12 @@ func (b *Binder) SetQuantization(q Quantization) { b.quant = q }
 
 // SetProgress makes the binder call fn with each tensor's name once it is bound.
 func (b *Binder) SetProgress(fn func(name string)) { b.bound = fn }
+
+func (b *Binder) done(name string) {
+	if b.bound != nil {
+		b.bound(name)
+	}
+}
 
 // Specs lists what was bound, in order.
 func (b *Binder) Specs() []Spec { return b.specs }
@@ -126,17 +140,14 @@ func (b *Binder) Tensor(name string, shape ...int) []float32 {
 	}
 	b.release(name)
 	b.bytes += int64(4 * len(data))
+	b.done(name)
 	return data
 }
 
-// release drops a bound tensor's stored bytes from memory where the store can, and
-// reports the tensor bound.
+// release drops a bound tensor's stored bytes from memory where the store can.
 func (b *Binder) release(name string) {
 	if rs, ok := b.store.(RowStore); ok {
 		rs.Release(name)
-	}
-	if b.bound != nil {
-		b.bound(name)
 	}
 }
 
@@ -178,12 +189,11 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 	}
 	switch {
 	case dtype == "I8":
-		q, err := b.store.Int8(name)
+		q, err := b.int8(name)
 		if err != nil {
 			b.fail("tensor %s: %w", name, err)
 			return w
 		}
-		b.release(name)
 		w.I8, w.Scales = q, b.Tensor(prefix+".weight_scale", out)
 		if w.Scales == nil {
 			w.I8 = nil // the error is recorded; keep the weight unusable rather than unscaled
@@ -198,17 +208,46 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 		w.I8, w.Scales = q, scales
 		b.bytes += int64(len(w.I8) + 4*len(w.Scales))
 	default:
-		data, err := b.store.Float32(name)
+		data, err := b.float32(name)
 		if err != nil {
 			b.fail("tensor %s: %w", name, err)
 			return w
 		}
-		b.release(name)
 		w.F32 = data
 		b.bytes += int64(4 * len(data))
 	}
 	w.ActInt8 = w.I8 != nil && b.quant.W8A8 != nil && b.quant.W8A8(name)
+	b.done(name)
 	return w
+}
+
+// float32 is a matrix's values: in place in the store where it can, else a copy (and
+// the stored bytes released).
+func (b *Binder) float32(name string) ([]float32, error) {
+	if vs, ok := b.store.(ViewStore); ok {
+		if v, ok := vs.Float32View(name); ok {
+			return v, nil
+		}
+	}
+	data, err := b.store.Float32(name)
+	if err == nil {
+		b.release(name)
+	}
+	return data, err
+}
+
+// int8 is float32 for an int8 matrix.
+func (b *Binder) int8(name string) ([]int8, error) {
+	if vs, ok := b.store.(ViewStore); ok {
+		if v, ok := vs.Int8View(name); ok {
+			return v, nil
+		}
+	}
+	q, err := b.store.Int8(name)
+	if err == nil {
+		b.release(name)
+	}
+	return q, err
 }
 
 // quantizeBlock is how many rows a quantizing worker converts at a time.
@@ -230,7 +269,6 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 		for r := range rows {
 			scales[r] = b.quant.QuantizeRow(data[r*cols:(r+1)*cols], q[r*cols:(r+1)*cols])
 		}
-		b.release(name)
 		return q, scales, nil
 	}
 	blocks := (rows + quantizeBlock - 1) / quantizeBlock
@@ -264,7 +302,7 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	b.release(name)
+	rs.Release(name)
 	return q, scales, nil
 }
 
@@ -286,4 +324,6 @@ func (s archive) Int8(name string) ([]int8, error)       { return s.a.Int8(name)
 func (s archive) Float32Rows(name string, cols, lo, hi int, dst []float32) error {
 	return s.a.Float32Rows(name, cols, lo, hi, dst)
 }
-func (s archive) Release(name string) { s.a.Release(name) }
+func (s archive) Release(name string)                       { s.a.Release(name) }
+func (s archive) Float32View(name string) ([]float32, bool) { return s.a.Float32View(name) }
+func (s archive) Int8View(name string) ([]int8, bool)       { return s.a.Int8View(name) }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -47,4 +48,41 @@ func TestQuantizeOnLoadFromRowsEqualsWhole(t *testing.T) {
 		require.Equal(t, scales, got.Scales, tt.Name)
 		require.Nil(t, got.F32)
 	}
+}
+
+// Float32 and int8 matrices bound from a mapped archive are its bytes, used in place;
+// a half-precision matrix, which must be converted, is a copy with the same values; a
+// progress function sees every tensor bound.
+func TestMatricesFromTheMappingInPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	f32 := []float32{1, 2, 3, 4, 5, 6}
+	require.NoError(t, safetensors.WriteFile(path, []safetensors.Tensor{
+		{Name: "a.weight", DType: safetensors.F32, Shape: []int{2, 3}, Data: safetensors.F32Bytes(f32)},
+		{Name: "b.weight", DType: safetensors.I8, Shape: []int{2, 3}, Data: []byte{1, 2, 3, 0xff, 0xfe, 0xfd}},
+		{Name: "b.weight_scale", DType: safetensors.F32, Shape: []int{2}, Data: safetensors.F32Bytes([]float32{0.5, 0.25})},
+		{Name: "c.weight", DType: safetensors.F16, Shape: []int{1, 2}, Data: []byte{0x00, 0x3c, 0x00, 0xc0}},
+	}, nil))
+	a, err := safetensors.Open(path)
+	require.NoError(t, err)
+	defer a.Close()
+	b := NewBinder(FromArchive(a))
+	var bound []string
+	b.SetProgress(func(name string) { bound = append(bound, name) })
+	at := func(name string) *byte {
+		raw, err := a.Bytes(name)
+		require.NoError(t, err)
+		return &raw[0]
+	}
+
+	fw := b.Embedding("a.weight", 2, 3)
+	iw := b.Embedding("b.weight", 2, 3)
+	hw := b.Embedding("c.weight", 1, 2)
+	require.NoError(t, b.Err())
+	require.Equal(t, f32, fw.F32)
+	require.Same(t, at("a.weight"), (*byte)(unsafe.Pointer(&fw.F32[0])), "float32 read in place")
+	require.Equal(t, []int8{1, 2, 3, -1, -2, -3}, iw.I8)
+	require.Same(t, at("b.weight"), (*byte)(unsafe.Pointer(&iw.I8[0])), "int8 read in place")
+	require.Equal(t, []float32{1, -2}, hw.F32)
+	require.NotSame(t, at("c.weight"), (*byte)(unsafe.Pointer(&hw.F32[0])))
+	require.Equal(t, []string{"a.weight", "b.weight_scale", "b.weight", "c.weight"}, bound)
 }

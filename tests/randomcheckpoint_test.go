@@ -1,0 +1,202 @@
+package tests
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/edgevlm/edge/models/blip2"
+	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/models/safetensors"
+	"github.com/edgevlm/edge/models/weights"
+)
+
+const indexName = "model.safetensors.index.json"
+
+// writeRandomCheckpoint writes into dst (which must not exist) a checkpoint in src's
+// layout: src's config, processor and tokenizer files (tokDir's where src has none; ""
+// for none), and every tensor the config implies with blip2.RandomStore's deterministic
+// random values stored as dtype, in the shards src's index assigns them to (one
+// model.safetensors when src has no index), with a new index. It works a tensor at a
+// time, so the largest tensor's fp32 values are the most it holds; progress, when set,
+// sees the bytes written of all.
+func writeRandomCheckpoint(src, tokDir, dst string, dtype safetensors.DType, progress func(done, total int64)) error {
+	cfg, err := hfconfig.Load(src)
+	if err != nil {
+		return err
+	}
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		return err
+	}
+	for _, dir := range []string{src, tokDir} {
+		if dir == "" {
+			continue
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if e.IsDir() || !strings.HasSuffix(n, ".json") || strings.HasPrefix(n, "model.safetensors") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dst, n)); err == nil {
+				continue // src's own file wins
+			}
+			data, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dst, n), data, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+
+	specs := blip2.ExpectedTensors(cfg)
+	shardOf := map[string]string{}
+	if raw, err := os.ReadFile(filepath.Join(src, indexName)); err == nil {
+		var idx struct {
+			WeightMap map[string]string `json:"weight_map"`
+		}
+		if err := json.Unmarshal(raw, &idx); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(src, indexName), err)
+		}
+		shardOf = idx.WeightMap
+	}
+	byShard := map[string][]weights.Spec{}
+	var total int64
+	for _, s := range specs {
+		file := shardOf[s.Name]
+		if file == "" {
+			if len(shardOf) > 0 {
+				return fmt.Errorf("%s lists no shard for %s", filepath.Join(src, indexName), s.Name)
+			}
+			file = "model.safetensors"
+		}
+		byShard[file] = append(byShard[file], s)
+		total += size(s.Shape, dtype)
+	}
+
+	store := blip2.NewRandomStore(cfg, false, false)
+	var done int64
+	for _, file := range slices.Sorted(maps.Keys(byShard)) {
+		var tensors []safetensors.Tensor
+		for _, s := range byShard[file] {
+			tensors = append(tensors, safetensors.Tensor{Name: s.Name, DType: dtype, Shape: s.Shape})
+		}
+		w, err := safetensors.Create(filepath.Join(dst, file), tensors, map[string]string{"format": "pt"})
+		if err != nil {
+			return err
+		}
+		for _, s := range byShard[file] {
+			if err := writeRandomTensor(w, store, s.Name, dtype); err != nil {
+				w.Abort()
+				return err
+			}
+			done += size(s.Shape, dtype)
+			if progress != nil {
+				progress(done, total)
+			}
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+	}
+	if len(shardOf) == 0 {
+		return nil
+	}
+	weightMap := map[string]string{}
+	for file, ss := range byShard {
+		for _, s := range ss {
+			weightMap[s.Name] = file
+		}
+	}
+	index := map[string]any{"metadata": map[string]int64{"total_size": total}, "weight_map": weightMap}
+	data, err := json.MarshalIndent(index, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dst, indexName), append(data, '\n'), 0o644)
+}
+
+// size is the bytes a tensor of shape takes in dtype.
+func size(shape []int, dtype safetensors.DType) int64 {
+	n := int64(dtype.Size())
+	for _, d := range shape {
+		n *= int64(d)
+	}
+	return n
+}
+
+// writeRandomTensor encodes the store's values of name as dtype a block at a time.
+func writeRandomTensor(w *safetensors.FileWriter, store *blip2.RandomStore, name string, dtype safetensors.DType) error {
+	vals, err := store.Float32(name)
+	if err != nil {
+		return err
+	}
+	const block = 1 << 20
+	es := dtype.Size()
+	buf := make([]byte, block*es)
+	for lo := 0; lo < len(vals); lo += block {
+		part := vals[lo:min(lo+block, len(vals))]
+		b := buf[:len(part)*es]
+		for i, v := range part {
+			switch dtype {
+			case safetensors.F32:
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+			case safetensors.F16:
+				binary.LittleEndian.PutUint16(b[2*i:], toF16(v))
+			case safetensors.BF16:
+				binary.LittleEndian.PutUint16(b[2*i:], toBF16(v))
+			default:
+				return fmt.Errorf("tensor %s: random weights in %s not supported", name, dtype)
+			}
+		}
+		if err := w.WriteAt(name, b, int64(lo*es)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// toBF16 rounds v to bfloat16, to nearest even (no NaN among random weights).
+func toBF16(v float32) uint16 {
+	b := math.Float32bits(v)
+	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
+}
+
+// toF16 rounds v to IEEE half precision, to nearest even, subnormals included.
+func toF16(v float32) uint16 {
+	b := math.Float32bits(v)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23&0xff) - 127 + 15
+	mant := b & 0x7fffff
+	switch {
+	case exp >= 31:
+		return sign | 0x7c00
+	case exp <= 0:
+		if exp < -11 {
+			return sign
+		}
+		mant |= 0x800000
+		shift := uint(14 - exp)
+		half := mant >> shift
+		if rem := mant & (1<<shift - 1); rem > 1<<(shift-1) || (rem == 1<<(shift-1) && half&1 == 1) {
+			half++
+		}
+		return sign | uint16(half)
+	}
+	half := uint32(exp)<<10 | mant>>13
+	if rem := mant & 0x1fff; rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
+		half++
+	}
+	return sign | uint16(half)
+}
