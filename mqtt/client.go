@@ -171,7 +171,7 @@ func (c *Client) PublishAnswer(v Answer) error {
 	if err != nil {
 		return fmt.Errorf("mqtt: encode answer to ask %q: %w", v.ID, err)
 	}
-	return c.enqueue(outMsg{topic: c.topics.Answer, payload: b})
+	return c.enqueue(outMsg{topic: c.topics.Answer, payload: b, reply: true})
 }
 
 // PublishStatus queues a retained status; it returns at once. The latest
@@ -204,7 +204,7 @@ func (c *Client) PublishError(v Error) error {
 	if err != nil {
 		return fmt.Errorf("mqtt: encode error for %q: %w", v.ID, err)
 	}
-	return c.enqueue(outMsg{topic: c.topics.Error, payload: b})
+	return c.enqueue(outMsg{topic: c.topics.Error, payload: b, reply: true})
 }
 
 func (c *Client) enqueue(m outMsg) error {

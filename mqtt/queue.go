@@ -10,10 +10,14 @@ type outMsg struct {
 	// caption is set for captions: they are encoded again at send time
 	// when the queue dropped captions before them (Caption.Dropped).
 	caption *Caption
+	// reply marks answers and errors: someone waits for each, while a caption or a
+	// status is superseded by the next, so a full queue drops those first.
+	reply bool
 }
 
 // queue is the bounded buffer between Publish* and the sending goroutine.
-// When full, the oldest message is dropped and counted. At most one message
+// When full, the oldest caption or status is dropped and counted; a reply (an answer
+// or an error) only when the queue holds nothing else. At most one message
 // is "in flight": taken for sending and not yet finished.
 //
 // Every message pushed ends as exactly one of published or dropped, so
@@ -112,9 +116,10 @@ func (q *queue) finish(m outMsg, reported uint64, published bool) {
 	case published:
 		q.published++
 		q.captionDrops -= reported
-	case q.n == len(q.ring):
+	case q.n == len(q.ring) && (!m.reply || q.oldestSuperseded() < 0):
 		q.countDrop(m)
 	default:
+		q.makeRoom()
 		q.unshift(m)
 	}
 	q.notify()
@@ -163,10 +168,29 @@ func (q *queue) makeRoom() {
 	if q.n < len(q.ring) {
 		return
 	}
-	q.countDrop(q.ring[q.head])
+	i := q.oldestSuperseded()
+	if i < 0 {
+		i = 0 // only replies wait: the oldest goes
+	}
+	q.countDrop(q.ring[(q.head+i)%len(q.ring)])
+	// Close the gap: the messages before it move up by one.
+	for j := i; j > 0; j-- {
+		q.ring[(q.head+j)%len(q.ring)] = q.ring[(q.head+j-1)%len(q.ring)]
+	}
 	q.ring[q.head] = outMsg{}
 	q.head = (q.head + 1) % len(q.ring)
 	q.n--
+}
+
+// oldestSuperseded is the position (from the head) of the oldest waiting message that is
+// not a reply, or -1.
+func (q *queue) oldestSuperseded() int {
+	for i := 0; i < q.n; i++ {
+		if !q.ring[(q.head+i)%len(q.ring)].reply {
+			return i
+		}
+	}
+	return -1
 }
 
 func (q *queue) unshift(m outMsg) {

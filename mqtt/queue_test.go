@@ -112,3 +112,46 @@ func TestQueueReportsDroppedCaptions(t *testing.T) {
 	q.finish(m, reported, true)
 	checkBalance(t, q)
 }
+
+// A full queue drops captions and statuses before replies: someone waits for each
+// answer or error, while a caption is superseded by the next. Only a queue of replies
+// drops a reply (the oldest). A reply whose send failed goes back in before a caption.
+func TestQueueKeepsRepliesOverCaptions(t *testing.T) {
+	reply := func(topic string) outMsg { return outMsg{topic: topic, reply: true} }
+	drain := func(q *queue) []string {
+		var got []string
+		for {
+			m, rep, ok := q.take()
+			if !ok {
+				return got
+			}
+			got = append(got, m.topic)
+			q.finish(m, rep, true)
+		}
+	}
+	q := newQueue(3)
+	for _, m := range []outMsg{capMsg(1), reply("a1"), capMsg(2), reply("a2"), reply("a3")} {
+		require.True(t, q.push(m))
+		checkBalance(t, q)
+	}
+	require.Equal(t, []string{"a1", "a2", "a3"}, drain(q), "both captions gave way to the answers")
+
+	for _, m := range []outMsg{reply("e1"), reply("e2"), reply("e3"), reply("e4")} {
+		require.True(t, q.push(m))
+	}
+	require.Equal(t, []string{"e2", "e3", "e4"}, drain(q), "only replies: the oldest goes")
+
+	// A reply fails to send while the queue fills with captions: it goes back, a caption goes.
+	require.True(t, q.push(reply("r")))
+	m, rep, ok := q.take()
+	require.True(t, ok)
+	for seq := uint64(3); seq <= 5; seq++ {
+		require.True(t, q.push(capMsg(seq)))
+	}
+	q.finish(m, rep, false)
+	checkBalance(t, q)
+	require.Equal(t, []string{"r", "caption", "caption"}, drain(q))
+	_, pub, drop, _ := q.counts()
+	require.Equal(t, uint64(4), drop, "captions 1 and 2, reply e1, caption 3")
+	require.Equal(t, uint64(9), pub)
+}
