@@ -211,3 +211,33 @@ func TestLayerNorm(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxSkipsNaN: a NaN after the maximum in the same vector lane (4, 8, 16 or 32
+// elements later) must not make the lane forget it, in max and in Softmax's.
+func TestMaxSkipsNaN(t *testing.T) {
+	for _, n := range []int{16, 33, 48, 64, 100} {
+		for p := range n {
+			for _, d := range []int{4, 8, 16, 32} {
+				if p+d >= n {
+					continue
+				}
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = -1
+				}
+				x[p] = 5
+				x[p+d] = float32(math.NaN())
+				for _, im := range available() {
+					require.Equal(t, float32(5), im.max(x), "%s n=%d max at %d, NaN at %d", im.name, n, p, p+d)
+					saved := active
+					active = im
+					y := append([]float32(nil), x...)
+					Softmax(y, 1)
+					active = saved
+					require.InDelta(t, 1/(1+float64(n-2)*math.Exp(-6)), float64(y[p]), 5e-6, "%s n=%d softmax max at %d, NaN at %d", im.name, n, p, p+d)
+					require.Zero(t, y[p+d], "%s softmax of NaN", im.name)
+				}
+			}
+		}
+	}
+}
