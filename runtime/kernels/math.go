@@ -6,8 +6,8 @@ import (
 )
 
 // Element-wise float32 math for softmax and the GELU activations, vectorised on
-// AVX-512 and AVX2+FMA (the portable set runs the Go versions below, which compute
-// the same formulas one element at a time).
+// AVX-512, AVX2+FMA and NEON (the portable set runs the Go versions below, which
+// compute the same formulas one element at a time).
 //
 // exp: 0 below −80 (so that no denormal reaches the products downstream: they are
 // slow, and e^−80 ≈ 2e-35 is below anything a softmax weight or GELU tail needs),
