@@ -11,9 +11,10 @@
 // Every kernel has a portable Go version and, on amd64 (AVX2+FMA, AVX-512, AVX-512
 // VNNI) and arm64 (NEON, SDOT), an assembly version. The best version this CPU runs
 // is chosen once at start-up; [Impl] names it. The build tag purego forces the
-// portable versions everywhere. The element-wise math and the int8 row sums and
-// dequantization have assembly for AVX-512 only; AVX2 and NEON CPUs run their Go
-// versions, which compute the same formulas.
+// portable versions everywhere. The element-wise math and the dequantization have
+// assembly in every set (AVX2+FMA, AVX-512, NEON), computing the formulas of the
+// Go versions; the int8 row sums exist for AVX-512 VNNI only, the one set that
+// needs them, and the peak loops for amd64 only.
 //
 // The kernels never start goroutines and share no mutable state: the caller splits
 // work across cores and calls them on disjoint parts of the output. Split the

@@ -6,7 +6,8 @@ import (
 )
 
 // Element-wise float32 math for softmax and the GELU activations, vectorised on
-// AVX-512 (other CPUs run the Go versions below, which compute the same formulas).
+// AVX-512, AVX2+FMA and NEON (the portable set runs the Go versions below, which
+// compute the same formulas one element at a time).
 //
 // exp: 0 below −80 (so that no denormal reaches the products downstream: they are
 // slow, and e^−80 ≈ 2e-35 is below anything a softmax weight or GELU tail needs),
@@ -200,7 +201,9 @@ func Softmax(x []float32, scale float32) {
 	if len(x) == 0 {
 		panic("kernels.Softmax: empty slice")
 	}
-	if rowSoftmax(active.isa, x, scale) {
+	// The one-primitive softmaxes subtract scale·max(x), which is max(scale·x) only
+	// for a positive scale.
+	if scale > 0 && rowSoftmax(active.isa, x, scale) {
 		return
 	}
 	if scale != 1 {

@@ -18,6 +18,21 @@ func geluTanhAVX512(n int, x *float32)
 func dequantizeAVX512(n int, q *int8, scale float32, dst *float32)
 
 //go:noescape
+func maxAVX2(n int, x *float32) float32
+
+//go:noescape
+func expShiftAVX2(n int, x *float32, shift float32) float32
+
+//go:noescape
+func geluAVX2(n int, x *float32)
+
+//go:noescape
+func geluTanhAVX2(n int, x *float32)
+
+//go:noescape
+func dequantizeAVX2(n int, q *int8, scale float32, dst *float32)
+
+//go:noescape
 func fmaPeakAVX512(iters int, out *[16]float32)
 
 //go:noescape
@@ -26,46 +41,60 @@ func vnniPeakAVX512(iters int, out *[16]int32)
 //go:noescape
 func fmaPeakAVX2(iters int, out *[8]float32)
 
-// The element-wise math has AVX-512 versions only; AVX2 CPUs run the Go ones.
-
-func avx512Math(s isa) bool { return s == isaAVX512 || s == isaAVX512VNNI }
+// The element-wise math: AVX-512 in math_amd64.s, AVX2+FMA in math_avx2_amd64.s
+// (lengths multiples of the set's vecLen).
 
 func vecMax(s isa, n int, x *float32) float32 {
-	if avx512Math(s) {
+	switch s {
+	case isaAVX2:
+		return maxAVX2(n, x)
+	case isaAVX512, isaAVX512VNNI:
 		return maxAVX512(n, x)
 	}
 	return maxGo(n, x)
 }
 
 func vecExpShift(s isa, n int, x *float32, shift float32) float32 {
-	if avx512Math(s) {
+	switch s {
+	case isaAVX2:
+		return expShiftAVX2(n, x, shift)
+	case isaAVX512, isaAVX512VNNI:
 		return expShiftAVX512(n, x, shift)
 	}
 	return expShiftGo(n, x, shift)
 }
 
 func vecGELU(s isa, n int, x *float32) {
-	if avx512Math(s) {
+	switch s {
+	case isaAVX2:
+		geluAVX2(n, x)
+	case isaAVX512, isaAVX512VNNI:
 		geluAVX512(n, x)
-		return
+	default:
+		geluSliceGo(n, x)
 	}
-	geluSliceGo(n, x)
 }
 
 func vecGELUTanh(s isa, n int, x *float32) {
-	if avx512Math(s) {
+	switch s {
+	case isaAVX2:
+		geluTanhAVX2(n, x)
+	case isaAVX512, isaAVX512VNNI:
 		geluTanhAVX512(n, x)
-		return
+	default:
+		geluTanhSliceGo(n, x)
 	}
-	geluTanhSliceGo(n, x)
 }
 
 func vecDequantize(s isa, n int, q *int8, scale float32, dst *float32) {
-	if avx512Math(s) {
+	switch s {
+	case isaAVX2:
+		dequantizeAVX2(n, q, scale, dst)
+	case isaAVX512, isaAVX512VNNI:
 		dequantizeAVX512(n, q, scale, dst)
-		return
+	default:
+		dequantizeGo(n, q, scale, dst)
 	}
-	dequantizeGo(n, q, scale, dst)
 }
 
 // peakF32Loop runs the FMA loop and returns the operations per iteration, with what
@@ -99,19 +128,37 @@ func softmaxAVX512(n int, x *float32, scale float32)
 //go:noescape
 func layerNormAVX512(n int, x, out, w, b *float32, eps float32)
 
+//go:noescape
+func softmaxAVX2(n int, x *float32, scale float32)
+
+//go:noescape
+func layerNormAVX2(n int, x, out, w, b *float32, eps float32)
+
+// rowSoftmax runs the whole softmax in one primitive (any length, scale > 0) and
+// says whether it did.
 func rowSoftmax(s isa, x []float32, scale float32) bool {
-	if !avx512Math(s) {
+	switch s {
+	case isaAVX2:
+		softmaxAVX2(len(x), &x[0], scale)
+	case isaAVX512, isaAVX512VNNI:
+		softmaxAVX512(len(x), &x[0], scale)
+	default:
 		return false
 	}
-	softmaxAVX512(len(x), &x[0], scale)
 	return true
 }
 
+// rowLayerNorm runs the affine layer norm in one primitive where the length is a
+// multiple of the vector width, and says whether it did.
 func rowLayerNorm(s isa, x, out, w, b []float32, eps float32) bool {
-	if !avx512Math(s) || len(x)%16 != 0 {
+	switch {
+	case s == isaAVX2 && len(x)%8 == 0:
+		layerNormAVX2(len(x), &x[0], &out[0], &w[0], &b[0], eps)
+	case (s == isaAVX512 || s == isaAVX512VNNI) && len(x)%16 == 0:
+		layerNormAVX512(len(x), &x[0], &out[0], &w[0], &b[0], eps)
+	default:
 		return false
 	}
-	layerNormAVX512(len(x), &x[0], &out[0], &w[0], &b[0], eps)
 	return true
 }
 
@@ -119,14 +166,20 @@ func rowLayerNorm(s isa, x, out, w, b []float32, eps float32) bool {
 func dequantI32AVX512(n int, acc *int32, rs float32, cs *float32, dst *float32, add bool)
 
 //go:noescape
+func dequantI32AVX2(n int, acc *int32, rs float32, cs *float32, dst *float32, add bool)
+
+//go:noescape
 func rowSumVNNI(n int, a *int8) int32
 
 func vecDequantI32(s isa, n int, acc *int32, rs float32, cs, dst *float32, add bool) {
-	if avx512Math(s) {
+	switch s {
+	case isaAVX2:
+		dequantI32AVX2(n, acc, rs, cs, dst, add)
+	case isaAVX512, isaAVX512VNNI:
 		dequantI32AVX512(n, acc, rs, cs, dst, add)
-		return
+	default:
+		dequantI32Go(n, acc, rs, cs, dst, add)
 	}
-	dequantI32Go(n, acc, rs, cs, dst, add)
 }
 
 // rowSumI8 returns how many leading elements of a it summed (a multiple of 64) and

@@ -69,18 +69,22 @@ TEXT ·maxAVX512(SB), NOSPLIT, $0-20
 	JL      max_one
 
 max_two:
-	// VMAXPS returns its second source (the running max) when x is NaN.
-	VMAXPS (SI), Z0, Z0
-	VMAXPS 64(SI), Z1, Z1
-	ADDQ   $128, SI
-	SUBQ   $32, CX
-	CMPQ   CX, $32
-	JGE    max_two
+	// VMAXPS returns its second source when either is NaN: x goes first, so that a
+	// NaN element leaves the running maximum as it is (maxGo skips NaN).
+	VMOVUPS (SI), Z2
+	VMOVUPS 64(SI), Z3
+	VMAXPS  Z0, Z2, Z0
+	VMAXPS  Z1, Z3, Z1
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	CMPQ    CX, $32
+	JGE     max_two
 
 max_one:
-	TESTQ  CX, CX
-	JZ     max_reduce
-	VMAXPS (SI), Z0, Z0
+	TESTQ   CX, CX
+	JZ      max_reduce
+	VMOVUPS (SI), Z2
+	VMAXPS  Z0, Z2, Z0
 
 max_reduce:
 	VMAXPS        Z1, Z0, Z0
@@ -136,11 +140,15 @@ TEXT ·geluAVX512(SB), NOSPLIT, $0-16
 	BCAST(0x3fbe87b0, Z13)
 	BCAST(0xbf527892, Z14)
 	BCAST(0x3e2ef945, Z15)
+	BCAST(0x41200000, Z16) // 10
 
 gelu_loop:
 	VMOVUPS      (SI), Z1
 	VPANDD       Z31, Z1, Z2
 	VMULPS       Z30, Z2, Z2 // z = |x|/√2
+	// Clamped at 10, where erfc is already 0 in float32, so that d stays finite:
+	// d = Inf would make the Newton step 0·Inf = NaN, and GELU(+Inf) NaN.
+	VMINPS       Z16, Z2, Z2
 	VMOVAPS      Z28, Z5
 	VFMADD231PS  Z27, Z2, Z5 // d = 1 + z/2
 	VRCP14PS     Z5, Z3 // t ≈ 1/d to 2^-14, then one Newton step: t·(2 − d·t)
@@ -481,8 +489,9 @@ TEXT ·softmaxAVX512(SB), NOSPLIT, $0-20
 	JZ   sm_max_tail
 
 sm_max:
-	VMAXPS (DI), Z0, Z0
-	ADDQ   $64, DI
+	VMOVUPS (DI), Z1
+	VMAXPS  Z0, Z1, Z0 // NaN elements skipped, as in maxAVX512
+	ADDQ    $64, DI
 	SUBQ   $16, CX
 	JNZ    sm_max
 
@@ -491,7 +500,7 @@ sm_max_tail:
 	JZ       sm_max_reduce
 	BCAST(0xff800000, Z1)
 	VMOVUPS  (DI), K1, Z1
-	VMAXPS   Z1, Z0, Z0
+	VMAXPS   Z0, Z1, Z0
 
 sm_max_reduce:
 	VEXTRACTF64X4 $1, Z0, Y1

@@ -1,8 +1,8 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package kernels
 
-// Without amd64 assembly the element-wise math runs in Go and there is no peak loop.
+// Without assembly the element-wise math runs in Go and there is no peak loop.
 
 func vecMax(_ isa, n int, x *float32) float32 { return maxGo(n, x) }
 func vecExpShift(_ isa, n int, x *float32, shift float32) float32 {

@@ -41,6 +41,34 @@
 // SADALP Vd.4S, Vn.8H (add pairs of int16 into the int32 lanes)
 #define SADALP4S(d, n) WORD $(0x4e606800 | ((n)<<5) | (d))
 
+// FSUB Vd.4S, Vn.4S, Vm.4S (d = n − m)
+#define FSUB4S(d, n, m) WORD $(0x4ea0d400 | ((m)<<16) | ((n)<<5) | (d))
+// FDIV Vd.4S, Vn.4S, Vm.4S (d = n / m)
+#define FDIV4S(d, n, m) WORD $(0x6e20fc00 | ((m)<<16) | ((n)<<5) | (d))
+// FMLA Vd.4S, Vn.4S, Vm.4S (d += n·m, fused) and FMLS (d −= n·m)
+#define FMLA4S(d, n, m) WORD $(0x4e20cc00 | ((m)<<16) | ((n)<<5) | (d))
+#define FMLS4S(d, n, m) WORD $(0x4ea0cc00 | ((m)<<16) | ((n)<<5) | (d))
+// FMIN Vd.4S, Vn.4S, Vm.4S (NaN if either is NaN)
+#define FMIN4S(d, n, m) WORD $(0x4ea0f400 | ((m)<<16) | ((n)<<5) | (d))
+// FCMGE Vd.4S, Vn.4S, Vm.4S (all ones where n ≥ m; 0 where either is NaN)
+#define FCMGE4S(d, n, m) WORD $(0x6e20e400 | ((m)<<16) | ((n)<<5) | (d))
+// FRECPE Vd.4S, Vn.4S (1/n to 8 bits) and FRECPS Vd.4S, Vn.4S, Vm.4S (d = 2 − n·m,
+// and 2 for 0·Inf: the Newton step of the reciprocal)
+#define FRECPE4S(d, n) WORD $(0x4ea1d800 | ((n)<<5) | (d))
+#define FRECPS4S(d, n, m) WORD $(0x4e20fc00 | ((m)<<16) | ((n)<<5) | (d))
+// ADD Vd.4S, Vn.4S, Vm.4S (integer)
+#define ADD4S(d, n, m) WORD $(0x4ea08400 | ((m)<<16) | ((n)<<5) | (d))
+// SHL Vd.4S, Vn.4S, #23 (into a float's exponent field)
+#define SHL4S23(d, n) WORD $(0x4f375400 | ((n)<<5) | (d))
+// SSHR Vd.4S, Vn.4S, #31 (all ones where the sign bit is set)
+#define SSHR4S31(d, n) WORD $(0x4f210400 | ((n)<<5) | (d))
+// AND Vd.16B, Vn.16B, Vm.16B
+#define AND16B(d, n, m) WORD $(0x4e201c00 | ((m)<<16) | ((n)<<5) | (d))
+// MOV Vd.16B, Vn.16B (ORR Vd, Vn, Vn)
+#define MOV16B(d, n) WORD $(0x4ea01c00 | ((n)<<16) | ((n)<<5) | (d))
+// BIT Vd.16B, Vn.16B, Vm.16B (d takes n's bits where m's are set)
+#define BIT16B(d, n, m) WORD $(0x6ea01c00 | ((m)<<16) | ((n)<<5) | (d))
+
 // d = [Σa, Σb, Σc, Σe] for four 4-lane vectors; t and u are scratch. d may be one
 // of a, b, c, e.
 #define FREDUCE4(d, a, b, c, e, t, u) \
