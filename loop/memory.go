@@ -2,11 +2,12 @@ package loop
 
 import "runtime/metrics"
 
-// memorySamples are the Go runtime's own memory figures: live heap objects and all the
-// memory the runtime holds from the system. Beside the process's resident size they
+// memorySamples are the Go runtime's own memory figures: the heap live after the last
+// collection (heap objects would include garbage not yet swept, and swing with every
+// cycle) and all the memory the runtime holds from the system. Beside the process's resident size they
 // tell whether growth is in Go's heap or outside it (OpenCV, FFmpeg, C allocators).
 var memorySamples = []metrics.Sample{
-	{Name: "/memory/classes/heap/objects:bytes"},
+	{Name: "/gc/heap/live:bytes"},
 	{Name: "/memory/classes/total:bytes"},
 }
 

@@ -156,7 +156,12 @@ mqtt:
 			inject(t, kind, rng, hold, b, stream, p, obs, asks)
 			f.end = time.Now()
 			faults = append(faults, f)
-			t.Logf("soak: %6.1fs %s (%.1fs)", f.start.Sub(started).Seconds(), kind, f.end.Sub(f.start).Seconds())
+			// Memory after each fault, so that growth can be put down to a kind of fault.
+			sm, _ := residentKB(p.cmd.Process.Pid)
+			st := latestStatus(t, obs)
+			goLive, _ := st.Stats["go_heap_bytes"].(float64)
+			t.Logf("soak: %6.1fs %s (%.1fs); anon %.1f MB, file %.1f MB, Go live heap %.1f MB", f.start.Sub(started).Seconds(),
+				kind, f.end.Sub(f.start).Seconds(), float64(sm.anon)/1024, float64(sm.file)/1024, goLive/(1<<20))
 			require.True(t, p.running(), "edge exited after %s", kind)
 		}
 	}
