@@ -201,9 +201,12 @@ mqtt:
 	require.Empty(t, r.replyErrors, "asks without exactly one reply")
 	require.Positive(t, r.answered, "no ask was answered")
 	require.Positive(t, r.refused, "no ask was refused by the rate limits")
-	// Flat after warm-up: resident memory grows under 10 % (plus 8 MB of slack for the
-	// allocator's rounding) and goroutines by at most 5 from minute 1 to the end.
-	require.LessOrEqual(t, r.rssEnd, r.rssMin1+r.rssMin1/10+8*1024, "resident memory (kB) grew from minute 1 to the end")
+	// Flat after warm-up: anonymous resident memory (heap and stacks, Go's and the C
+	// libraries': where a leak shows) grows under 5 % plus 8 MB of slack for the
+	// allocators' rounding, and goroutines by at most 5, from minute 1 to the end. The
+	// file-backed part (the mapped model and libraries, page cache the kernel may drop
+	// or fill) is reported, not bounded: it moved VmRSS by ±50 MB between runs.
+	require.LessOrEqual(t, r.anonEnd, r.anonMin1+r.anonMin1/20+8*1024, "anonymous resident memory (kB) grew from minute 1 to the end")
 	require.LessOrEqual(t, r.gorEnd, r.gorMin1+5, "goroutines grew from minute 1 to the end")
 }
 
