@@ -21,18 +21,18 @@ import (
 func TestRandomCheckpointRounding(t *testing.T) {
 	for h := range 1 << 16 {
 		if f := safetensors.F16ToF32(uint16(h)); !math.IsNaN(float64(f)) {
-			require.Equal(t, uint16(h), toF16(f), "half %#04x", h)
+			require.Equal(t, uint16(h), safetensors.F32ToF16(f), "half %#04x", h)
 		}
 		if f := safetensors.BF16ToF32(uint16(h)); !math.IsNaN(float64(f)) {
-			require.Equal(t, uint16(h), toBF16(f), "bfloat16 %#04x", h)
+			require.Equal(t, uint16(h), safetensors.F32ToBF16(f), "bfloat16 %#04x", h)
 		}
 	}
-	require.Equal(t, uint16(0), toF16(0x1p-25), "half the smallest subnormal: a tie, to even 0")
-	require.Equal(t, uint16(1), toF16(0x1.8p-25))
-	require.Equal(t, uint16(2), toF16(0x1.4p-23), "2.5 subnormal steps: a tie, to even 2")
-	require.Equal(t, uint16(4), toF16(0x1.cp-23), "3.5 subnormal steps: a tie, to even 4")
-	require.Equal(t, uint16(0x7c00), toF16(65520), "past the largest half: infinity")
-	require.Equal(t, uint16(0x3f80), toBF16(1+0x1p-8), "a bfloat16 tie, to even")
+	require.Equal(t, uint16(0), safetensors.F32ToF16(0x1p-25), "half the smallest subnormal: a tie, to even 0")
+	require.Equal(t, uint16(1), safetensors.F32ToF16(0x1.8p-25))
+	require.Equal(t, uint16(2), safetensors.F32ToF16(0x1.4p-23), "2.5 subnormal steps: a tie, to even 2")
+	require.Equal(t, uint16(4), safetensors.F32ToF16(0x1.cp-23), "3.5 subnormal steps: a tie, to even 4")
+	require.Equal(t, uint16(0x7c00), safetensors.F32ToF16(65520), "past the largest half: infinity")
+	require.Equal(t, uint16(0x3f80), safetensors.F32ToBF16(1+0x1p-8), "a bfloat16 tie, to even")
 }
 
 // The generator writes the shapes model's layout (its two shards and index) with the
@@ -79,9 +79,9 @@ func TestRandomCheckpointLayout(t *testing.T) {
 					for i, v := range want {
 						switch dt {
 						case safetensors.F16:
-							want[i] = safetensors.F16ToF32(toF16(v))
+							want[i] = safetensors.F16ToF32(safetensors.F32ToF16(v))
 						case safetensors.BF16:
-							want[i] = safetensors.BF16ToF32(toBF16(v))
+							want[i] = safetensors.BF16ToF32(safetensors.F32ToBF16(v))
 						}
 					}
 					require.Equal(t, want, got, name)

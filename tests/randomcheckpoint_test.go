@@ -153,9 +153,9 @@ func writeRandomTensor(w *safetensors.FileWriter, store *blip2.RandomStore, name
 			case safetensors.F32:
 				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
 			case safetensors.F16:
-				binary.LittleEndian.PutUint16(b[2*i:], toF16(v))
+				binary.LittleEndian.PutUint16(b[2*i:], safetensors.F32ToF16(v))
 			case safetensors.BF16:
-				binary.LittleEndian.PutUint16(b[2*i:], toBF16(v))
+				binary.LittleEndian.PutUint16(b[2*i:], safetensors.F32ToBF16(v))
 			default:
 				return fmt.Errorf("tensor %s: random weights in %s not supported", name, dtype)
 			}
@@ -165,38 +165,4 @@ func writeRandomTensor(w *safetensors.FileWriter, store *blip2.RandomStore, name
 		}
 	}
 	return nil
-}
-
-// toBF16 rounds v to bfloat16, to nearest even (no NaN among random weights).
-func toBF16(v float32) uint16 {
-	b := math.Float32bits(v)
-	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
-}
-
-// toF16 rounds v to IEEE half precision, to nearest even, subnormals included.
-func toF16(v float32) uint16 {
-	b := math.Float32bits(v)
-	sign := uint16(b>>16) & 0x8000
-	exp := int(b>>23&0xff) - 127 + 15
-	mant := b & 0x7fffff
-	switch {
-	case exp >= 31:
-		return sign | 0x7c00
-	case exp <= 0:
-		if exp < -11 {
-			return sign
-		}
-		mant |= 0x800000
-		shift := uint(14 - exp)
-		half := mant >> shift
-		if rem := mant & (1<<shift - 1); rem > 1<<(shift-1) || (rem == 1<<(shift-1) && half&1 == 1) {
-			half++
-		}
-		return sign | uint16(half)
-	}
-	half := uint32(exp)<<10 | mant>>13
-	if rem := mant & 0x1fff; rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
-		half++
-	}
-	return sign | uint16(half)
 }

@@ -21,6 +21,42 @@ func F16ToF32(h uint16) float32 {
 // BF16ToF32 converts a bfloat16 value: its bits are the top half of a float32.
 func BF16ToF32(b uint16) float32 { return math.Float32frombits(uint32(b) << 16) }
 
+// F32ToBF16 rounds v to bfloat16, to nearest even (NaN is not kept: for writing
+// test weights, the inverse of BF16ToF32).
+func F32ToBF16(v float32) uint16 {
+	b := math.Float32bits(v)
+	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
+}
+
+// F32ToF16 rounds v to IEEE half precision, to nearest even, subnormals included (the
+// inverse of F16ToF32 for writing test weights; NaN becomes infinity).
+func F32ToF16(v float32) uint16 {
+	b := math.Float32bits(v)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23&0xff) - 127 + 15
+	mant := b & 0x7fffff
+	switch {
+	case exp >= 31:
+		return sign | 0x7c00
+	case exp <= 0:
+		if exp < -11 {
+			return sign
+		}
+		mant |= 0x800000
+		shift := uint(14 - exp)
+		half := mant >> shift
+		if rem := mant & (1<<shift - 1); rem > 1<<(shift-1) || (rem == 1<<(shift-1) && half&1 == 1) {
+			half++
+		}
+		return sign | uint16(half)
+	}
+	half := uint32(exp)<<10 | mant>>13
+	if rem := mant & 0x1fff; rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
+		half++
+	}
+	return sign | uint16(half)
+}
+
 func decodeF16(dst []float32, src []byte) {
 	src = src[:2*len(dst)]
 	for i := range dst {

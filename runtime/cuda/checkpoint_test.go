@@ -70,11 +70,11 @@ func writeRandomCheckpoint(t *testing.T, name string, srcs []string, cfg *hfconf
 	rng := rand.New(rand.NewPCG(12, 12))
 	pool := make([]byte, 2*(16<<20)) // 16 Mi fp16 values
 	for i := 0; i < len(pool); i += 2 {
-		binary.LittleEndian.PutUint16(pool[i:], f16(float32(rng.NormFloat64()*0.02)))
+		binary.LittleEndian.PutUint16(pool[i:], safetensors.F32ToF16(float32(rng.NormFloat64()*0.02)))
 	}
 	ones := make([]byte, 2*8192)
 	for i := 0; i < len(ones); i += 2 {
-		binary.LittleEndian.PutUint16(ones[i:], f16(1))
+		binary.LittleEndian.PutUint16(ones[i:], safetensors.F32ToF16(1))
 	}
 	for _, s := range specs {
 		n := 2
@@ -111,7 +111,7 @@ func TestF16MatchesSafetensors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
 	for i := 0; i < 100000; i++ {
 		v := float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(12)-8)))
-		h := f16(v)
+		h := safetensors.F32ToF16(v)
 		back := safetensors.F16ToF32(h)
 		// Round to nearest: the error is at most half a step of the result's exponent.
 		step := math.Max(math.Abs(float64(back)), 6.1e-5) * math.Pow(2, -10)
@@ -121,35 +121,6 @@ func TestF16MatchesSafetensors(t *testing.T) {
 		}
 		require.LessOrEqual(t, math.Abs(float64(back-v)), step/2*1.0001+6e-8, "%g -> %g", v, back)
 	}
-	require.Equal(t, uint16(0x3c00), f16(1))
-	require.Equal(t, uint16(0xc000), f16(-2))
-}
-
-// f16 converts to IEEE half precision, rounding to nearest even; enough for N(0, 0.02)
-// samples and 1.
-func f16(v float32) uint16 {
-	b := math.Float32bits(v)
-	sign := uint16(b>>16) & 0x8000
-	exp := int(b>>23&0xff) - 127 + 15
-	mant := b & 0x7fffff
-	switch {
-	case exp >= 31:
-		return sign | 0x7c00
-	case exp <= 0:
-		if exp < -10 {
-			return sign
-		}
-		mant |= 0x800000
-		shift := uint(14 - exp)
-		half := mant >> shift
-		if rem := mant & (1<<shift - 1); rem > 1<<(shift-1) || (rem == 1<<(shift-1) && half&1 == 1) {
-			half++
-		}
-		return sign | uint16(half)
-	}
-	half := uint32(exp)<<10 | mant>>13
-	if rem := mant & 0x1fff; rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
-		half++
-	}
-	return sign | uint16(half)
+	require.Equal(t, uint16(0x3c00), safetensors.F32ToF16(1))
+	require.Equal(t, uint16(0xc000), safetensors.F32ToF16(-2))
 }
