@@ -60,6 +60,7 @@ type task struct {
 	pq        *kernels.PackedBI8
 	qx        []int8
 	sx        []float32
+	q8        [2]kernels.Q8 // decoding's activation rows, quantized in blocks
 	rows      int
 	n, k      int
 	nb        int // weight rows dequantised per block

@@ -32,7 +32,6 @@ type impl struct {
 	f32 f32Shape
 	i8  i8Shape
 
-	gemvLen  int // GemvI8F32 and DotI8F32 primitives take a multiple of gemvLen elements
 	quantLen int // quantization primitives take a multiple of quantLen elements
 }
 
@@ -110,6 +109,5 @@ var portable = &impl{
 	vecLen:   1,
 	f32:      f32Shape{dotRows: 4, dotLen: 1, mr: 4, nr: 4, kc: 256, smallM: 4, smallMLongK: 4},
 	i8:       i8Shape{dotRows: 4, dotLen: 1},
-	gemvLen:  1,
 	quantLen: 1,
 }

@@ -14,22 +14,22 @@ import (
 var (
 	avx2 = &impl{
 		name: "amd64-avx2", isa: isaAVX2, vecLen: 8,
-		f32:     f32Shape{dotRows: 2, dotLen: 8, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 20},
-		i8:      i8Shape{dotRows: 2, dotLen: 16},
-		gemvLen: 16, quantLen: 8,
+		f32:      f32Shape{dotRows: 2, dotLen: 8, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 20},
+		i8:       i8Shape{dotRows: 2, dotLen: 16},
+		quantLen: 8,
 	}
 	avx512 = &impl{
 		name: "amd64-avx512", isa: isaAVX512, vecLen: 16,
-		f32:     f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
-		i8:      i8Shape{dotRows: 2, dotLen: 16},
-		gemvLen: 16, quantLen: 16,
+		f32:      f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
+		i8:       i8Shape{dotRows: 2, dotLen: 16},
+		quantLen: 16,
 	}
 	avx512VNNI = &impl{
 		name: "amd64-avx512-vnni", isa: isaAVX512VNNI, vecLen: 16,
 		f32: f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
 		i8: i8Shape{micro: true, smallM: 4, dotRows: 2, dotLen: 16,
 			mr: 12, nr: 32, kcq: 256},
-		gemvLen: 16, quantLen: 16,
+		quantLen: 16,
 	}
 )
 
@@ -88,18 +88,6 @@ func i8DotTileAVX2(k int, a, b *[4]*int8, out *[16]int32)
 
 //go:noescape
 func i8MicroVNNI(kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool)
-
-//go:noescape
-func gemvTileAVX2(k int, w *[4]*int8, x *float32, out *[4]float32)
-
-//go:noescape
-func gemvTileAVX512(k int, w *[4]*int8, x *float32, out *[4]float32)
-
-//go:noescape
-func dotI8AVX2(k int, w *int8, x *float32) float32
-
-//go:noescape
-func dotI8AVX512(k int, w *int8, x *float32) float32
 
 //go:noescape
 func maxAbsAVX2(n int, x *float32) float32
@@ -183,27 +171,6 @@ func i8Micro(s isa, kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias 
 	i8MicroVNNI(kq, a, lda, b, c, ldc, bias, load)
 }
 
-func gemvTile(s isa, k int, w *[4]*int8, x *float32, out *[4]float32) {
-	switch s {
-	case isaAVX2:
-		gemvTileAVX2(k, w, x, out)
-	case isaAVX512, isaAVX512VNNI:
-		gemvTileAVX512(k, w, x, out)
-	default:
-		gemvTileGo(k, w, x, out)
-	}
-}
-
-func dotI8(s isa, k int, w *int8, x *float32) float32 {
-	switch s {
-	case isaAVX2:
-		return dotI8AVX2(k, w, x)
-	case isaAVX512, isaAVX512VNNI:
-		return dotI8AVX512(k, w, x)
-	}
-	return dotI8Go(k, w, x)
-}
-
 func maxAbs(s isa, n int, x *float32) float32 {
 	switch s {
 	case isaAVX2:
@@ -263,3 +230,20 @@ func packPanelI8ASM(s isa, kb int, b *int8, ldb int, dst *uint8) int {
 	}
 	return kb
 }
+
+func gemvQ8Tile(s isa, nb int, w *[4]*int8, q *int8, sc *float32, out *[4]float32) {
+	switch s {
+	case isaAVX2, isaAVX512:
+		gemvQ8TileAVX2(nb, w, q, sc, out)
+	case isaAVX512VNNI:
+		gemvQ8TileVNNI(nb, w, q, sc, out)
+	default:
+		gemvQ8TileGo(nb, w, q, sc, out)
+	}
+}
+
+//go:noescape
+func gemvQ8TileVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+
+//go:noescape
+func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)

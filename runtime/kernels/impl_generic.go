@@ -23,11 +23,13 @@ func i8DotTile(_ isa, k int, a, b *[4]*int8, o *[16]int32) { i8DotTileGo(k, a, b
 func i8Micro(isa, int, *int8, int, *uint8, *int32, int, *int32, bool) {
 	panic("kernels: no int8 micro-kernel in the portable build")
 }
-func gemvTile(_ isa, k int, w *[4]*int8, x *float32, o *[4]float32) { gemvTileGo(k, w, x, o) }
-func dotI8(_ isa, k int, w *int8, x *float32) float32               { return dotI8Go(k, w, x) }
-func maxAbs(_ isa, n int, x *float32) float32                       { return maxAbsGo(n, x) }
-func quantize(_ isa, n int, x *float32, inv float32, q *int8)       { quantizeGo(n, x, inv, q) }
+func maxAbs(_ isa, n int, x *float32) float32                 { return maxAbsGo(n, x) }
+func quantize(_ isa, n int, x *float32, inv float32, q *int8) { quantizeGo(n, x, inv, q) }
 
 func packPanel(isa, int, *float32, int, *float32) int { return 0 }
 
 func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
+
+func gemvQ8Tile(_ isa, nb int, w *[4]*int8, q *int8, s *float32, o *[4]float32) {
+	gemvQ8TileGo(nb, w, q, s, o)
+}
