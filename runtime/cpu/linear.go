@@ -269,8 +269,9 @@ func w8a8Columns(t *task, lo, hi int) {
 	} else {
 		kernels.GemmI8NT(rows, cols, k, q, k, w.I8[lo*k:], k, accI, cols)
 	}
+	// Row by row, so that the bias and activation find the row still in L1.
 	for r := range rows {
 		kernels.DequantizeI32(accI[r*cols:(r+1)*cols], s[r], w.Scales[lo:hi], t.out[r*n+lo:r*n+hi], t.acc)
+		epilogue(t.out[r*n:], n, 1, lo, hi, t.bias, t.act)
 	}
-	epilogue(t.out, n, rows, lo, hi, t.bias, t.act)
 }

@@ -2,21 +2,18 @@
 
 #include "textflag.h"
 
-// int8 weights × block-quantized int8 activations (Q8): per block of 128 values, the
+// int8 weights × block-quantized int8 activations (Q8): per block of 64 values, the
 // int32 sum of products of each of four weight rows, converted to float and
 // accumulated with the block's scale. nb whole blocks; the Go driver does the tail.
 
 // One row, one block: VPDPBUSD multiplies unsigned by signed bytes, so the weights
 // go in as w XOR 0x80 = w+128 (unsigned) against the signed activations; the driver
 // subtracts the 128·Σq this adds (the same for every row).
-#define Q8ROW_VNNI(row, acc, t0, t1, f) \
+#define Q8ROW_VNNI(row, acc, t, f) \
 	PREFETCHT0  1024(row)(DX*1); \
-	PREFETCHT0  1088(row)(DX*1); \
-	VPXORD      (row)(DX*1), Z28, t0; \
-	VPXORD      64(row)(DX*1), Z28, t1; \
+	VPXORD      (row)(DX*1), Z28, t; \
 	VPXORD      acc, acc, acc; \
-	VPDPBUSD    Z16, t0, acc; \
-	VPDPBUSD    Z17, t1, acc; \
+	VPDPBUSD    Z16, t, acc; \
 	VCVTDQ2PS   acc, acc; \
 	VFMADD231PS Z18, acc, f
 
@@ -53,13 +50,12 @@ TEXT ·gemvQ8TileVNNI(SB), NOSPLIT, $0-40
 
 q8vnni_loop:
 	VMOVDQU8     (BX)(DX*1), Z16
-	VMOVDQU8     64(BX)(DX*1), Z17
 	VBROADCASTSS (R10), Z18
-	Q8ROW_VNNI(SI, Z0, Z20, Z21, Z8)
-	Q8ROW_VNNI(DI, Z1, Z22, Z23, Z9)
-	Q8ROW_VNNI(R8, Z2, Z24, Z25, Z10)
-	Q8ROW_VNNI(R9, Z3, Z26, Z27, Z11)
-	ADDQ         $128, DX
+	Q8ROW_VNNI(SI, Z0, Z20, Z8)
+	Q8ROW_VNNI(DI, Z1, Z21, Z9)
+	Q8ROW_VNNI(R8, Z2, Z22, Z10)
+	Q8ROW_VNNI(R9, Z3, Z23, Z11)
+	ADDQ         $64, DX
 	ADDQ         $4, R10
 	DECQ         CX
 	JNZ          q8vnni_loop
@@ -125,14 +121,6 @@ TEXT ·gemvQ8TileAVX2(SB), NOSPLIT, $0-40
 	VXORPS       Y7, Y7, Y7
 
 q8avx2_loop:
-	PREFETCHT0   512(SI)(DX*1)
-	PREFETCHT0   512(DI)(DX*1)
-	PREFETCHT0   512(R8)(DX*1)
-	PREFETCHT0   512(R9)(DX*1)
-	Q8CHUNK_AVX2(0)
-	ADDQ         $32, DX
-	Q8CHUNK_AVX2(0)
-	ADDQ         $32, DX
 	PREFETCHT0   512(SI)(DX*1)
 	PREFETCHT0   512(DI)(DX*1)
 	PREFETCHT0   512(R8)(DX*1)

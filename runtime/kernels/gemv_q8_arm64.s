@@ -3,10 +3,10 @@
 #include "textflag.h"
 #include "neon_arm64.h"
 
-// int8 weights × block-quantized int8 activations (Q8) for NEON: per block of 128
+// int8 weights × block-quantized int8 activations (Q8) for NEON: per block of 64
 // values, each of four weight rows' int32 sum of products, converted to float and
 // accumulated with the block's scale. nb whole blocks; the Go driver does the tail.
-// The activation block stays in V16..V23; V24 holds the block's scale.
+// The activation block stays in V16..V19; V24 holds the block's scale.
 
 // 64 weights of a row (in V25..V28) against q in V(q0)..V(q0+3), into int32 acc d:
 // SDOT where the CPU has it, else SMULL/SMULL2 (exact int16) and SADALP.
@@ -31,8 +31,6 @@
 #define Q8ROW(DOT, row, d, f) \
 	VLD1.P 64(row), [V25.B16, V26.B16, V27.B16, V28.B16]; \
 	DOT(d, 16); \
-	VLD1.P 64(row), [V25.B16, V26.B16, V27.B16, V28.B16]; \
-	DOT(d, 20); \
 	SCVTF4S(d, d); \
 	FMLA4S(f, d, 24); \
 	AND16B(d, d, 31)
@@ -58,7 +56,6 @@
 
 #define Q8BLOCK(DOT) \
 	VLD1.P 64(R6), [V16.B16, V17.B16, V18.B16, V19.B16]; \
-	VLD1.P 64(R6), [V20.B16, V21.B16, V22.B16, V23.B16]; \
 	VLD1R  (R7), [V24.S4]; \
 	ADD    $4, R7; \
 	Q8ROW(DOT, R2, 0, 4); \
