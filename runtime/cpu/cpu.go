@@ -21,6 +21,9 @@ type Backend struct {
 	scratch  scratch[float32] // buffers for per-chunk intermediates
 	scratchI scratch[int32]
 	scratchQ scratch[int8]
+	// q8Scales holds decoding's activation block scales apart from scratch, so that
+	// these small requests never take (and make the others reallocate) a large buffer.
+	q8Scales scratch[float32]
 	recycled recycler
 }
 

@@ -157,9 +157,9 @@ func (b *Backend) linearW8(x []float32, rows int, w *runtime.Weight, bias, out [
 		// that read the weights at memory speed (converting every weight to float
 		// made this compute-bound).
 		nb := k / kernels.Q8Block
-		qp, sp := b.int8s(rows*k), b.floats(rows*(nb+1))
+		qp, sp := b.int8s(rows*k), b.q8Scales.get(rows*(nb+1))
 		defer b.scratchQ.put(qp)
-		defer b.release(sp)
+		defer b.q8Scales.put(sp)
 		for r := range rows {
 			t.q8[r].Q = (*qp)[r*k : r*k : (r+1)*k]
 			t.q8[r].S = (*sp)[r*(nb+1) : r*(nb+1) : (r+1)*(nb+1)]

@@ -20,8 +20,8 @@ type Q8 struct {
 	X []float32
 	Q []int8
 	S []float32
-	// offset is Σ_b S[b]·128·Σ_{j∈b} Q[j]: what the VNNI kernel, which multiplies
-	// the weights as unsigned bytes w+128, adds to every row's sum.
+	// offset is Σ_b S[b]·128·Σ_{j∈b} Q[j]: what the VNNI kernels, which multiply
+	// the weights as unsigned bytes w+128, add to every row's sum.
 	offset float32
 }
 
@@ -74,7 +74,7 @@ func (im *impl) gemvI8Q8(n, k int, w []int8, ldw int, scales []float32, v *Q8, y
 	nb := k / Q8Block
 	k0 := nb * Q8Block
 	var off float32
-	if im.isa == isaAVX512VNNI {
+	if im.isa == isaAVX512VNNI || im.isa == isaAVX2VNNI {
 		off = v.offset
 	}
 	var wp [4]*int8

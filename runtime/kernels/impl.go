@@ -19,6 +19,7 @@ const (
 	isaAVX512VNNI
 	isaNEON
 	isaNEONDot
+	isaAVX2VNNI // AVX2 with AVX-VNNI: the AVX2 kernels and a 256-bit VNNI int8 micro-kernel
 )
 
 // impl is one complete set of kernels: an isa and the shapes its primitives work in.
