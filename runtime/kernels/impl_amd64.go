@@ -263,3 +263,22 @@ func packPanelI8ASM(s isa, kb int, b *int8, ldb int, dst *uint8) int {
 	}
 	return kb
 }
+
+//go:noescape
+func q4DotAVX512(groups, gsize int, w *uint8, s *uint16, x *float32) float32
+
+//go:noescape
+func q4DotAVX2(groups, gsize int, w *uint8, s *uint16, x *float32) float32
+
+// hasF16C gates the AVX2 int4 kernel, which converts its fp16 scales with VCVTPH2PS.
+var hasF16C = cpu.X86.HasF16C
+
+func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
+	switch {
+	case s == isaAVX2 && hasF16C:
+		return q4DotAVX2(groups, g, w, sc, x)
+	case s == isaAVX512 || s == isaAVX512VNNI:
+		return q4DotAVX512(groups, g, w, sc, x)
+	}
+	return q4DotGo(groups, g, w, sc, x)
+}

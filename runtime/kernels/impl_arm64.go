@@ -173,3 +173,13 @@ func packPanel(s isa, kw int, b *float32, ldb int, dst *float32) int {
 }
 
 func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
+
+//go:noescape
+func q4DotNEON(groups, gsize int, w *uint8, s *uint16, x *float32) float32
+
+func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
+	if simd(s) {
+		return q4DotNEON(groups, g, w, sc, x)
+	}
+	return q4DotGo(groups, g, w, sc, x)
+}

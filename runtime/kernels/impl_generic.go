@@ -31,3 +31,7 @@ func quantize(_ isa, n int, x *float32, inv float32, q *int8)       { quantizeGo
 func packPanel(isa, int, *float32, int, *float32) int { return 0 }
 
 func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
+
+func q4Dot(_ isa, groups, g int, w *uint8, s *uint16, x *float32) float32 {
+	return q4DotGo(groups, g, w, s, x)
+}
