@@ -16,6 +16,7 @@ import (
 
 	"github.com/edgevlm/edge/models/safetensors"
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/kernels"
 )
 
 // Store is what the binder reads from: a safetensors archive, or nothing (a dry run that
@@ -71,6 +72,11 @@ type Quantization struct {
 	// QuantizeRow turns one float row into int8 values (q, same length) and returns
 	// their scale.
 	QuantizeRow func(row []float32, q []int8) float32
+	// OnLoadInt4, when set, picks among the weights OnLoad quantizes those stored in
+	// int4 groups of Group inputs instead (QuantizeRowQ4 packs a row).
+	OnLoadInt4    func(name string) bool
+	Group         int
+	QuantizeRowQ4 func(row []float32, g int, q []uint8, scales []uint16)
 }
 
 // NewBinder reads from store; a nil store makes a dry run whose tensors are nil.
@@ -199,6 +205,12 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 			w.I8 = nil // the error is recorded; keep the weight unusable rather than unscaled
 		}
 		b.bytes += int64(len(q))
+	case b.quant.OnLoad != nil && len(shape) == 2 && b.quant.OnLoad(name, shape) && b.quant.OnLoadInt4 != nil && b.quant.OnLoadInt4(name):
+		if err := b.quantize4(name, w); err != nil {
+			b.fail("tensor %s: %w", name, err)
+			return w
+		}
+		b.bytes += int64(w.Bytes())
 	case b.quant.OnLoad != nil && len(shape) == 2 && b.quant.OnLoad(name, shape):
 		q, scales, err := b.quantize(name, out, in)
 		if err != nil {
@@ -271,6 +283,53 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 		}
 		return q, scales, nil
 	}
+	err := b.eachRowBlock(rs, name, rows, cols, func(lo, hi int, f []float32) {
+		for r := lo; r < hi; r++ {
+			scales[r] = b.quant.QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[r*cols:(r+1)*cols])
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return q, scales, nil
+}
+
+// quantize4 is quantize for int4 groups: w's packed rows and scales are made straight
+// into their final buffers, a block of rows at a time on every core.
+func (b *Binder) quantize4(name string, w *runtime.Weight) error {
+	rows, cols, g := w.Out, w.In, b.quant.Group
+	rb, ng := kernels.Q4RowBytes(cols, g), kernels.Q4Groups(cols, g)
+	w.I4, w.GroupScales, w.Group = make([]uint8, rows*rb), make([]uint16, rows*ng), g
+	pack := func(lo, hi int, f []float32) {
+		for r := lo; r < hi; r++ {
+			b.quant.QuantizeRowQ4(f[(r-lo)*cols:(r-lo+1)*cols], g, w.I4[r*rb:(r+1)*rb], w.GroupScales[r*ng:(r+1)*ng])
+		}
+	}
+	rs, ok := b.store.(RowStore)
+	if !ok {
+		data, err := b.store.Float32(name)
+		if err != nil {
+			return err
+		}
+		rs = floatRows(data)
+	}
+	return b.eachRowBlock(rs, name, rows, cols, pack)
+}
+
+// floatRows serves rows of a tensor already in memory, so that it is packed on every
+// core like one read a block at a time.
+type floatRows []float32
+
+func (f floatRows) Float32Rows(_ string, cols, lo, hi int, dst []float32) error {
+	copy(dst, f[lo*cols:hi*cols])
+	return nil
+}
+func (floatRows) Release(string) {}
+
+// eachRowBlock hands blocks of a tensor's rows, converted to floats, to fn on every
+// core (one block of floats per worker, never the whole tensor) and releases the
+// stored bytes after.
+func (b *Binder) eachRowBlock(rs RowStore, name string, rows, cols int, fn func(lo, hi int, f []float32)) error {
 	blocks := (rows + quantizeBlock - 1) / quantizeBlock
 	workers := min(goruntime.GOMAXPROCS(0), blocks)
 	var next atomic.Int64
@@ -292,18 +351,16 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 					errs[wk] = err
 					return
 				}
-				for r := lo; r < hi; r++ {
-					scales[r] = b.quant.QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[r*cols:(r+1)*cols])
-				}
+				fn(lo, hi, f)
 			}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return err
 	}
 	rs.Release(name)
-	return q, scales, nil
+	return nil
 }
 
 // archive reads the binder's tensors from a safetensors archive.
