@@ -277,7 +277,7 @@ type bencher struct {
 	threads              int
 	img                  image.Image
 	runs, warmup, tokens int
-	batch                int    // > 1: also the image path on this many frames at once
+	batch                int         // > 1: also the image path on this many frames at once
 	weights              []precision // in order
 }
 

@@ -131,6 +131,9 @@ func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
 	if opts.Int8 || opts.Int4 {
 		q.OnLoad = func(name string, shape []int) bool { return roleOf(name, shape, opts.LMW8A8) != quant.Keep }
 	}
+	if cfg.Quantization != nil && cfg.Quantization.Method == hfconfig.MethodEdgeInt4 {
+		q.Group = cfg.Quantization.GroupSize // the folder's packed int4 weights
+	}
 	if opts.Int4 {
 		q.OnLoadInt4 = func(name string) bool { return isInt4(name, []int{1, 1}) }
 		q.Group, q.QuantizeRowQ4 = opts.Int4Group, quant.QuantizeRowQ4
@@ -149,7 +152,7 @@ func progress(cfg *hfconfig.Config, store weights.Store, opts Options) func(stri
 		if !ok {
 			return 0
 		}
-		n := int64(map[string]int{"F32": 4, "F16": 2, "BF16": 2, "I8": 1}[dtype])
+		n := int64(map[string]int{"F32": 4, "F16": 2, "BF16": 2, "I8": 1, "U8": 1}[dtype])
 		for _, d := range shape {
 			n *= int64(d)
 		}

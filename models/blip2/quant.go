@@ -21,7 +21,7 @@ var (
 // QuantPlan is BLIP-2's int8 plan for quant.WriteCheckpoint.
 func QuantPlan(lmW8A8 bool) quant.Plan {
 	p := quant.Plan{Role: func(name string, shape []int) quant.Role { return roleOf(name, shape, lmW8A8) },
-		W8A8: slices.Clone(w8a8Modules), WeightOnly: slices.Clone(weightOnlyModules)}
+		W8A8: slices.Clone(w8a8Modules), WeightOnly: slices.Clone(weightOnlyModules), Int4: isInt4}
 	if lmW8A8 {
 		p.W8A8, p.WeightOnly = append(p.W8A8, weightOnlyModules...), nil
 	}
