@@ -3,11 +3,15 @@ package blip2
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgevlm/edge/quant"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 )
@@ -83,4 +87,68 @@ func TestInt4AgainstFloat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInt4Checkpoint writes an int4 checkpoint, loads it, and checks it computes
+// exactly what Int4 on load computes; damaged or mismatched copies are refused with
+// errors naming the tensor.
+func TestInt4Checkpoint(t *testing.T) {
+	be := cpu.New(0)
+	src := filepath.Join(testdata, "tiny-opt/model")
+	out := filepath.Join(t.TempDir(), "tiny-opt-int4")
+	rep, err := quant.WriteCheckpoint(context.Background(), src, out, quant.Options{Plan: QuantPlan(false), Bits: 4, Group: 64})
+	require.NoError(t, err)
+	require.Positive(t, rep.Quantized)
+
+	loaded, err := Load(out, Options{Backend: be})
+	require.NoError(t, err)
+	defer loaded.Close()
+	onLoad, err := Load(src, Options{Backend: be, Int4: true, Int4Group: 64})
+	require.NoError(t, err)
+	defer onLoad.Close()
+	require.Equal(t, onLoad.WeightBytes, loaded.WeightBytes)
+	fc1 := "language_model.model.decoder.layers.0.fc1.weight"
+	require.True(t, loaded.Config.Quantization != nil && loaded.Config.Quantization.GroupSize == 64)
+	pixels := make([]float32, 3*224*224)
+	for i := range pixels {
+		pixels[i] = float32(i%17)/8 - 1
+	}
+	logits := func(m *Model) []float32 {
+		f, err := m.EncodePixels(pixels)
+		require.NoError(t, err)
+		ids, err := m.InputIDs("a photo of")
+		require.NoError(t, err)
+		emb, err := m.InputEmbeddings(f.Prefix, ids)
+		require.NoError(t, err)
+		_, all, err := m.LM.Start(emb, 8, true)
+		require.NoError(t, err)
+		return be.Host(all, nil)
+	}
+	require.Equal(t, logits(onLoad), logits(loaded))
+
+	_, err = quant.WriteCheckpoint(context.Background(), src, out+"-g48", quant.Options{Plan: QuantPlan(false), Bits: 4, Group: 48})
+	require.ErrorContains(t, err, "group size 48")
+
+	// Damaged: a truncated file, a missing scale, and a config whose group size does
+	// not match the stored tensors.
+	trunc := copyDir(t, out)
+	st, err := os.Stat(filepath.Join(trunc, "model.safetensors"))
+	require.NoError(t, err)
+	require.NoError(t, os.Truncate(filepath.Join(trunc, "model.safetensors"), st.Size()/2))
+	_, err = Load(trunc, Options{Backend: be})
+	require.ErrorContains(t, err, "model.safetensors")
+
+	noScale := copyDir(t, out)
+	rewriteWithout(t, filepath.Join(noScale, "model.safetensors"), strings.TrimSuffix(fc1, ".weight")+".weight_scale")
+	_, err = Load(noScale, Options{Backend: be})
+	require.ErrorContains(t, err, "fc1.weight_scale is missing")
+
+	regrouped := copyDir(t, out)
+	cfgPath := filepath.Join(regrouped, "config.json")
+	raw, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(raw), `"group_size": 64`, `"group_size": 128`, 1)), 0o644))
+	_, err = Load(regrouped, Options{Backend: be})
+	require.ErrorContains(t, err, "tensor "+fc1+" has shape")
+	require.ErrorContains(t, err, "int4 groups of 128")
 }
