@@ -37,6 +37,7 @@ type ModelConfig struct {
 	Device  string `yaml:"device"`  // cpu or cuda
 	Threads int    `yaml:"threads"` // 0: every core
 	Int8    bool   `yaml:"int8"`    // quantize on load
+	Int4    bool   `yaml:"int4"`    // quantize on load, the language model in int4
 }
 
 // CameraConfig says where frames come from.
@@ -129,6 +130,9 @@ func (c Config) Validate() error {
 	case "cpu", "cuda":
 	default:
 		bad("model.device", "%q is not cpu or cuda", c.Model.Device)
+	}
+	if c.Model.Int8 && c.Model.Int4 {
+		bad("model.int4", "excludes model.int8: pick one")
 	}
 	if c.Model.Threads < 0 {
 		bad("model.threads", "must not be negative")

@@ -23,8 +23,11 @@ import (
 
 // Options control WriteCheckpoint.
 type Options struct {
-	Plan       Plan  // which tensors are quantized, and how (required)
-	ShardBytes int64 // largest output shard (default 2 GB)
+	Plan Plan // which tensors are quantized, and how (required)
+	// Bits is 8 (default) or 4: with 4 the tensors Plan.Int4 picks are stored as int4
+	// groups of Group inputs (default 64) with fp16 scales, the rest as with 8.
+	Bits, Group int
+	ShardBytes  int64 // largest output shard (default 2 GB)
 	// Progress is called after each tensor with the input bytes done and in total.
 	Progress func(done, total int64)
 	// Verify, when set, is run on the finished temporary folder before it is renamed to
@@ -47,6 +50,22 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}
 	if opts.Plan.Role == nil {
 		return rep, errors.New("quantize: no plan says which tensors to quantize")
+	}
+	switch {
+	case opts.Bits == 0 || opts.Bits == 8:
+		opts.Bits, opts.Group = 8, 0
+	case opts.Bits == 4:
+		if opts.Group == 0 {
+			opts.Group = 64
+		}
+		if opts.Group < 0 || opts.Group%Q4Block != 0 {
+			return rep, fmt.Errorf("quantize: group size %d is not a positive multiple of %d", opts.Group, Q4Block)
+		}
+		if opts.Plan.Int4 == nil {
+			return rep, errors.New("quantize: the plan names no int4 tensors")
+		}
+	default:
+		return rep, fmt.Errorf("quantize: %d bits not supported (8 or 4)", opts.Bits)
 	}
 	if _, err := os.Stat(out); err == nil {
 		return rep, fmt.Errorf("output %s already exists: remove it or choose another folder", out)
@@ -90,7 +109,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}
 	shards := planShards(arc, names, opts)
 	var done int64
-	scales := map[string][]float32{} // scales made with their weight, until their shard is written
+	scales := map[string][]byte{} // scales made with their weight, until their shard is written
 	for i, shard := range shards {
 		path := filepath.Join(tmp, fmt.Sprintf("shard-%05d.safetensors", i))
 		w, err := safetensors.Create(path, shard, map[string]string{"format": "pt"})
@@ -104,13 +123,20 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 			}
 			if s, ok := scales[t.Name]; ok {
 				delete(scales, t.Name)
-				err = w.WriteAt(t.Name, safetensors.F32Bytes(s), 0)
+				err = w.WriteAt(t.Name, s, 0)
 			} else {
 				info, _ := arc.Info(t.Name)
-				if t.DType == safetensors.I8 && info.DType != safetensors.I8 {
+				scaleName := strings.TrimSuffix(t.Name, ".weight") + ".weight_scale"
+				switch {
+				case t.DType == safetensors.I8 && info.DType != safetensors.I8:
 					rep.Quantized++
-					scales[strings.TrimSuffix(t.Name, ".weight")+".weight_scale"], err = quantizeInto(w, arc, t.Name, t.Shape[0], t.Shape[1])
-				} else {
+					var s []float32
+					s, err = quantizeInto(w, arc, t.Name, t.Shape[0], t.Shape[1])
+					scales[scaleName] = safetensors.F32Bytes(s)
+				case t.DType == safetensors.U8 && info.DType != safetensors.U8:
+					rep.Quantized++
+					scales[scaleName], err = quantize4Into(w, arc, t.Name, info.Shape[0], info.Shape[1], opts.Group)
+				default:
 					err = copyInto(w, arc, t.Name)
 				}
 				rep.Tensors++
@@ -147,6 +173,9 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	}
 	q := hfconfig.QuantizationConfig{Method: hfconfig.MethodEdgeInt8, Bits: 8, Scheme: hfconfig.SchemeSymmetricChan,
 		WeightOnly: opts.Plan.WeightOnly, W8A8: opts.Plan.W8A8}
+	if opts.Bits == 4 {
+		q.Method, q.Bits, q.Scheme, q.GroupSize = hfconfig.MethodEdgeInt4, 4, hfconfig.SchemeSymmetricGroup, opts.Group
+	}
 	newCfg, err := hfconfig.WithQuantization(rawCfg, q)
 	if err != nil {
 		return rep, err
@@ -157,7 +186,7 @@ func WriteCheckpoint(ctx context.Context, in, out string, opts Options) (rep Rep
 	if err := copyOtherFiles(in, tmp); err != nil {
 		return rep, err
 	}
-	if err := verify(tmp, want); err != nil {
+	if err := verify(tmp, want, opts.Group); err != nil {
 		return rep, fmt.Errorf("verify %s: %w", tmp, err)
 	}
 	if opts.Verify != nil {
@@ -238,8 +267,8 @@ func copyFile(from, to string) error {
 }
 
 // verify reopens the written folder and checks every input tensor is there with its
-// shape, and every int8 weight has its scales.
-func verify(dir string, in []safetensors.Info) error {
+// shape (int4 ones packed, in groups of g), and every quantized weight has its scales.
+func verify(dir string, in []safetensors.Info, g int) error {
 	out, err := safetensors.Open(dir)
 	if err != nil {
 		return err
@@ -249,6 +278,14 @@ func verify(dir string, in []safetensors.Info) error {
 	for _, want := range in {
 		n := want.Name
 		got, ok := out.Info(n)
+		if ok && got.DType == safetensors.U8 && g > 0 && len(want.Shape) == 2 {
+			s, sok := out.Info(strings.TrimSuffix(n, ".weight") + ".weight_scale")
+			if !slices.Equal(got.Shape, []int{want.Shape[0], Q4RowBytes(want.Shape[1], g)}) ||
+				!sok || !slices.Equal(s.Shape, []int{want.Shape[0], Q4Groups(want.Shape[1], g)}) {
+				errs = append(errs, fmt.Errorf("tensor %s: packed int4 weight or its scales reshaped", n))
+			}
+			continue
+		}
 		if !ok || !slices.Equal(want.Shape, got.Shape) {
 			errs = append(errs, fmt.Errorf("tensor %s missing or reshaped", n))
 			continue
@@ -283,6 +320,12 @@ func planShards(arc *safetensors.Archive, names []string, opts Options) [][]safe
 		float := info.DType == safetensors.F32 || info.DType == safetensors.F16 || info.DType == safetensors.BF16
 		if !float || len(info.Shape) != 2 || opts.Plan.Role(n, info.Shape) == Keep {
 			add(safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape})
+			continue
+		}
+		if opts.Bits == 4 && opts.Plan.Int4(n, info.Shape) {
+			rows, cols := info.Shape[0], info.Shape[1]
+			add(safetensors.Tensor{Name: n, DType: safetensors.U8, Shape: []int{rows, Q4RowBytes(cols, opts.Group)}})
+			add(safetensors.Tensor{Name: strings.TrimSuffix(n, ".weight") + ".weight_scale", DType: safetensors.F16, Shape: []int{rows, Q4Groups(cols, opts.Group)}})
 			continue
 		}
 		add(safetensors.Tensor{Name: n, DType: safetensors.I8, Shape: info.Shape})
@@ -365,6 +408,52 @@ func quantizeInto(w *safetensors.FileWriter, arc *safetensors.Archive, name stri
 	}
 	arc.Release(name)
 	return scales, nil
+}
+
+// quantize4Into is quantizeInto for int4 groups of g: packed rows are written at their
+// place block by block; it returns the fp16 scales as stored bytes.
+func quantize4Into(w *safetensors.FileWriter, arc *safetensors.Archive, name string, rows, cols, g int) ([]byte, error) {
+	rb, ng := Q4RowBytes(cols, g), Q4Groups(cols, g)
+	scales := make([]uint16, rows*ng)
+	blocks := (rows + quantizeBlock - 1) / quantizeBlock
+	workers := min(goruntime.GOMAXPROCS(0), blocks)
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for wk := range workers {
+		wg.Go(func() {
+			f := make([]float32, quantizeBlock*cols)
+			q := make([]byte, quantizeBlock*rb)
+			for {
+				blk := int(next.Add(1) - 1)
+				if blk >= blocks {
+					return
+				}
+				lo, hi := blk*quantizeBlock, min((blk+1)*quantizeBlock, rows)
+				if err := arc.Float32Rows(name, cols, lo, hi, f[:(hi-lo)*cols]); err != nil {
+					errs[wk] = err
+					return
+				}
+				for r := lo; r < hi; r++ {
+					QuantizeRowQ4(f[(r-lo)*cols:(r-lo+1)*cols], g, q[(r-lo)*rb:(r-lo+1)*rb], scales[r*ng:(r+1)*ng])
+				}
+				if err := w.WriteAt(name, q[:(hi-lo)*rb], int64(lo*rb)); err != nil {
+					errs[wk] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	arc.Release(name)
+	out := make([]byte, 2*len(scales))
+	for i, s := range scales {
+		out[2*i], out[2*i+1] = byte(s), byte(s>>8)
+	}
+	return out, nil
 }
 
 // mkdirHidden makes a new folder in parent named prefix and a random suffix, mode 0755

@@ -75,4 +75,7 @@ type Plan struct {
 	// W8A8 and WeightOnly are the module prefixes written into quantization_config, so a
 	// loader knows which int8 layers take int8 activations.
 	W8A8, WeightOnly []string
+	// Int4 picks, among the WeightOnly tensors, those a 4-bit checkpoint stores in
+	// int4 groups (nil: none).
+	Int4 func(name string, shape []int) bool
 }

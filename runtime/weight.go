@@ -1,9 +1,14 @@
 package runtime
 
-import "sync"
+import (
+	"sync"
 
-// Weight is the matrix of a linear layer, stored [Out, In] row-major as in PyTorch, either
-// in float32 or as int8 with one symmetric scale per output row.
+	"github.com/edgevlm/edge/runtime/kernels"
+)
+
+// Weight is the matrix of a linear layer, stored [Out, In] row-major as in PyTorch: in
+// float32, as int8 with one symmetric scale per output row, or as int4 in groups along
+// In with one fp16 scale per group (kernels' Q4 layout).
 type Weight struct {
 	// Name is the layer's checkpoint name (without ".weight"), for logs and exported
 	// graphs.
@@ -12,6 +17,11 @@ type Weight struct {
 	F32     []float32 // [Out, In]; nil when quantized
 	I8      []int8    // [Out, In]; nil when float
 	Scales  []float32 // [Out]: W[o,i] ≈ Scales[o]·I8[o,i]
+	// I4 holds int4 weights, Out packed rows of kernels.Q4RowBytes(In, Group) bytes,
+	// with GroupScales [Out, kernels.Q4Groups(In, Group)] in fp16; nil otherwise.
+	I4          []uint8
+	GroupScales []uint16
+	Group       int
 	// ActInt8 asks for int8 activations too (W8A8): each input row is quantized
 	// symmetrically at run time and the product is accumulated in int32.
 	ActInt8 bool
@@ -32,9 +42,15 @@ func (w *Weight) Prepare(make func() any) any {
 // Quantized reports whether the weight is stored in int8.
 func (w *Weight) Quantized() bool { return w.I8 != nil }
 
+// Int4 reports whether the weight is stored in int4 groups.
+func (w *Weight) Int4() bool { return w.I4 != nil }
+
 // Bytes is the storage the weight occupies.
 func (w *Weight) Bytes() int {
-	if w.Quantized() {
+	switch {
+	case w.Int4():
+		return len(w.I4) + 2*len(w.GroupScales)
+	case w.Quantized():
 		return len(w.I8) + 4*len(w.Scales)
 	}
 	return 4 * len(w.F32)
@@ -46,8 +62,13 @@ type Linear struct {
 	Bias []float32 // [Out] or nil
 }
 
-// RowTo writes row r of the weight (dequantised when int8) into dst: an embedding lookup.
+// RowTo writes row r of the weight (dequantised when int8 or int4) into dst: an embedding lookup.
 func (w *Weight) RowTo(r int, dst []float32) {
+	if w.Int4() {
+		rb, ng := kernels.Q4RowBytes(w.In, w.Group), kernels.Q4Groups(w.In, w.Group)
+		kernels.DequantizeQ4(w.In, w.Group, w.I4[r*rb:(r+1)*rb], w.GroupScales[r*ng:(r+1)*ng], dst[:w.In])
+		return
+	}
 	if w.Quantized() {
 		s := w.Scales[r]
 		for i, q := range w.I8[r*w.In : (r+1)*w.In] {

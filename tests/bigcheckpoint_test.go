@@ -28,6 +28,7 @@ var (
 	bigCapGB  = flag.Float64("big-cap-gb", 10, "stop a command whose heap (RssAnon) passes this many GB, so the machine is not pushed out of memory")
 	bigTokens = flag.Int("big-tokens", 5, "tokens each caption generates")
 	bigReport = flag.String("big-report", "", "file to write the table to (markdown)")
+	bigRows   = flag.String("big-rows", "", "measure only the rows whose command contains one of these, comma-separated (default: all)")
 )
 
 // TestBigCheckpoints generates a full-size random checkpoint in the hub's exact layout
@@ -50,6 +51,7 @@ func TestBigCheckpoints(t *testing.T) {
 	image := filepath.Join("..", "testdata", "demo", "images", "scene00.png")
 	gb := func(b int64) string { return fmt.Sprintf("%.2f GB", float64(b)/1e9) }
 	int8Kept, f32Kept := blip2.WeightBytes(cfg, true, false), blip2.WeightBytes(cfg, false, false)
+	int4Kept := blip2.Int4WeightBytes(cfg, blip2.DefaultInt4Group)
 
 	var table []string
 	add := func(row string) {
@@ -72,8 +74,9 @@ func TestBigCheckpoints(t *testing.T) {
 			}))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644))
 		}
-		out := dir + "-int8"
+		out, out4 := dir+"-int8", dir+"-int4"
 		require.NoError(t, os.RemoveAll(out))
+		require.NoError(t, os.RemoveAll(out4))
 		tokens := fmt.Sprint(*bigTokens)
 		rows := []struct {
 			name string
@@ -85,8 +88,14 @@ func TestBigCheckpoints(t *testing.T) {
 			{"`edge caption --model DIR --int8`", []string{"caption", "--model", dir, "--int8", "--max-new-tokens", tokens, image}, int8Kept},
 			{"`edge quantize DIR OUT`", []string{"quantize", dir, out}, int8Kept},
 			{"`edge caption --model OUT` (int8)", []string{"caption", "--model", out, "--max-new-tokens", tokens, image}, int8Kept},
+			{"`edge caption --model DIR --int4`", []string{"caption", "--model", dir, "--int4", "--max-new-tokens", tokens, image}, int4Kept},
+			{"`edge quantize --bits 4 DIR OUT4`", []string{"quantize", "--bits", "4", dir, out4}, int4Kept},
+			{"`edge caption --model OUT4` (int4)", []string{"caption", "--model", out4, "--max-new-tokens", tokens, image}, int4Kept},
 		}
 		for _, r := range rows {
+			if !selected(r.name, *bigRows) {
+				continue
+			}
 			m := measure(t, bin, r.args, int64(*bigCapGB*1e9))
 			heap := gb(m.anon)
 			if m.capped {
@@ -103,12 +112,26 @@ func TestBigCheckpoints(t *testing.T) {
 			add(fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", r.name, dtype, heap, gb(m.file), wall, ratio))
 		}
 		require.NoError(t, os.RemoveAll(out))
+		require.NoError(t, os.RemoveAll(out4))
 	}
 	report := strings.Join(table, "\n") + "\n"
 	fmt.Print("\n" + report)
 	if *bigReport != "" {
 		require.NoError(t, os.WriteFile(*bigReport, []byte(report), 0o644))
 	}
+}
+
+// selected reports whether a row is among those -big-rows names (all when none).
+func selected(name, rows string) bool {
+	if rows == "" {
+		return true
+	}
+	for _, r := range strings.Split(rows, ",") {
+		if strings.Contains(name, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func cmpOr(a, b string) string {

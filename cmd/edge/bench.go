@@ -46,6 +46,7 @@ Examples:
   edge bench --shapes shapes,blip2-opt-2.7b,blip2-flan-t5-xl --runs 3 --threads 2
   edge bench --batch 4 --threads 2       # also the image path on 4 frames at once, per frame
   edge bench --shapes blip2-opt-2.7b --weights int8 --runs 5
+  edge bench --shapes blip2-opt-2.7b --weights int4 --threads 2 --runs 3
   edge bench --model ~/models/blip2-opt-2.7b --runs 3`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
@@ -55,7 +56,7 @@ Examples:
 		warmup := fs.Int("warmup", 2, "untimed runs first (at most 1 for the full-size shapes)")
 		tokens := fs.Int("tokens", 12, "tokens to decode per run (EOS is ignored so every run decodes as many)")
 		batch := fs.Int("batch", 1, "also time the image path on this many frames at once (reported per frame)")
-		weightSets := fs.String("weights", "fp32,int8", "weights to time, comma-separated: fp32, int8")
+		weightSets := fs.String("weights", "fp32,int8", "weights to time, comma-separated: fp32, int8, int4")
 		asJSON := fs.Bool("json", false, "print JSON")
 		cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed work to this file")
 		shapes := fs.String("shapes", "shapes", "models to time, comma-separated: shapes (the --model checkpoint, default the embedded one), "+strings.Join(fullShapes, ", "))
@@ -69,15 +70,13 @@ Examples:
 		if *runs < 1 || *warmup < 0 || *tokens < 1 || *batch < 1 {
 			return usagef("--runs, --tokens and --batch must be at least 1, --warmup not negative")
 		}
-		var weights []bool
+		var weights []precision
 		for _, w := range strings.Split(*weightSets, ",") {
-			switch w {
-			case "fp32":
-				weights = append(weights, false)
-			case "int8":
-				weights = append(weights, true)
+			switch p := precision(w); p {
+			case fp32, int8, int4:
+				weights = append(weights, p)
 			default:
-				return usagef("unknown --weights entry %q: use fp32, int8", w)
+				return usagef("unknown --weights entry %q: use fp32, int8, int4", w)
 			}
 		}
 		layersA, layersB, err := parseLayerPair(*lmLayers)
@@ -278,15 +277,15 @@ type bencher struct {
 	threads              int
 	img                  image.Image
 	runs, warmup, tokens int
-	batch                int    // > 1: also the image path on this many frames at once
-	weights              []bool // int8 or not, in order
+	batch                int         // > 1: also the image path on this many frames at once
+	weights              []precision // in order
 }
 
 // checkpoint times the --model checkpoint (default: the embedded shapes model).
 func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 	var rows []benchRow
-	for _, int8 := range b.weights {
-		m, err := mf.loadWith(b.e, int8)
+	for _, p := range b.weights {
+		m, err := mf.loadWith(b.e, p == int8, p == int4)
 		if err != nil {
 			return nil, err
 		}
@@ -300,18 +299,35 @@ func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		row.Weights = weightsName(int8)
-		row.DecodeBytes = blip2.DecodeBytes(m.Config, int8, false)
+		row.Weights = string(p)
+		row.DecodeBytes = p.decodeBytes(m.Config)
 		rows = append(rows, row)
 	}
 	return rows, nil
 }
 
-func weightsName(int8 bool) string {
-	if int8 {
-		return "int8"
+// precision is how a benchmarked model holds its weights: fp32, int8 (as --int8 makes
+// them) or int4 (as --int4).
+type precision string
+
+const (
+	fp32 precision = "fp32"
+	int8 precision = "int8"
+	int4 precision = "int4"
+)
+
+func (p precision) weightBytes(cfg *hfconfig.Config) int64 {
+	if p == int4 {
+		return blip2.Int4WeightBytes(cfg, blip2.DefaultInt4Group)
 	}
-	return "fp32"
+	return blip2.WeightBytes(cfg, p == int8, false)
+}
+
+func (p precision) decodeBytes(cfg *hfconfig.Config) int64 {
+	if p == int4 {
+		return blip2.Int4DecodeBytes(cfg, blip2.DefaultInt4Group)
+	}
+	return blip2.DecodeBytes(cfg, p == int8, false)
 }
 
 // fullSize times a public checkpoint's shapes with random weights: int8 in full, and
@@ -323,21 +339,21 @@ func (b *bencher) fullSize(dir, name string, memFraction float64, layersA, layer
 	}
 	ids := benchIDs(cfg)
 	var rows []benchRow
-	for _, int8 := range b.weights {
-		need := blip2.WeightBytes(cfg, int8, false)
+	for _, p := range b.weights {
+		need := p.weightBytes(cfg)
 		avail := availableMemory()
 		fits := avail == 0 || float64(need) <= memFraction*float64(avail)
 		var row benchRow
 		if fits {
-			row, err = b.random(cfg, int8, ids)
+			row, err = b.random(cfg, p, ids)
 		} else {
-			row, err = b.extrapolated(cfg, int8, ids, layersA, layersB, need, avail, memFraction)
+			row, err = b.extrapolated(cfg, p, ids, layersA, layersB, need, avail, memFraction)
 		}
 		if err != nil {
 			return nil, err
 		}
-		row.Model, row.Weights = name, weightsName(int8)
-		row.DecodeBytes = blip2.DecodeBytes(cfg, int8, false)
+		row.Model, row.Weights = name, string(p)
+		row.DecodeBytes = p.decodeBytes(cfg)
 		rows = append(rows, row)
 	}
 	return rows, nil
@@ -370,9 +386,13 @@ func benchIDs(cfg *hfconfig.Config) []int {
 }
 
 // random builds cfg from random weights, times it and frees it.
-func (b *bencher) random(cfg *hfconfig.Config, int8 bool, ids []int) (benchRow, error) {
+func (b *bencher) random(cfg *hfconfig.Config, p precision, ids []int) (benchRow, error) {
 	defer freeMemory()
-	m, err := blip2.FromStore(cfg, blip2.NewRandomStore(cfg, int8, false), nil, blip2.Options{Backend: b.be, Int8: int8})
+	store := blip2.NewRandomStore(cfg, p == int8, false)
+	if p == int4 {
+		store = blip2.NewRandomStoreInt4(cfg)
+	}
+	m, err := blip2.FromStore(cfg, store, nil, blip2.Options{Backend: b.be, Int8: p == int8, Int4: p == int4})
 	if err != nil {
 		return benchRow{}, err
 	}
@@ -399,15 +419,15 @@ func lmLayers(cfg *hfconfig.Config) int {
 
 // extrapolated times the full image path with language models of a and b layers and
 // extends the language-model stages linearly to all layers.
-func (b *bencher) extrapolated(cfg *hfconfig.Config, int8 bool, ids []int, la, lb int, need, avail int64, memFraction float64) (benchRow, error) {
+func (b *bencher) extrapolated(cfg *hfconfig.Config, p precision, ids []int, la, lb int, need, avail int64, memFraction float64) (benchRow, error) {
 	full := lmLayers(cfg)
 	lb = min(lb, full)
 	la = min(la, lb-1)
-	rowA, err := b.random(withLayers(cfg, la), int8, ids)
+	rowA, err := b.random(withLayers(cfg, la), p, ids)
 	if err != nil {
 		return benchRow{}, err
 	}
-	rowB, err := b.random(withLayers(cfg, lb), int8, ids)
+	rowB, err := b.random(withLayers(cfg, lb), p, ids)
 	if err != nil {
 		return benchRow{}, err
 	}
@@ -431,7 +451,7 @@ func (b *bencher) extrapolated(cfg *hfconfig.Config, int8 bool, ids []int, la, l
 		row.Stages = append(row.Stages, *bs) // the image path is timed in full
 	}
 	row.Note = fmt.Sprintf("%s weights take %.1f GB, over the %.1f GB allowed of %.1f GB available: image path timed in full; first token and decoding timed with %d and %d of the %d language-model layers and extrapolated linearly",
-		weightsName(int8), float64(need)/1e9, float64(avail)*memFraction/1e9, float64(avail)/1e9, la, lb, full)
+		p, float64(need)/1e9, float64(avail)*memFraction/1e9, float64(avail)/1e9, la, lb, full)
 	return row, nil
 }
 

@@ -43,13 +43,19 @@ func TestBenchShapesJSON(t *testing.T) {
 		require.Positive(t, st.Median)
 	}
 	require.Error(t, c.run(t.Context(), e, []string{"--batch", "0"}))
-	require.Error(t, c.run(t.Context(), e, []string{"--weights", "int4"}))
+	require.Error(t, c.run(t.Context(), e, []string{"--weights", "int2"}))
 	out.Reset()
 	require.NoError(t, c.run(t.Context(), e, []string{"--runs", "1", "--warmup", "0", "--tokens", "2", "--limits=false", "--weights", "int8", "--json"}))
 	rep = benchReport{}
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
 	require.Len(t, rep.Rows, 1)
 	require.Equal(t, "int8", rep.Rows[0].Weights)
+	out.Reset()
+	require.NoError(t, c.run(t.Context(), e, []string{"--runs", "1", "--warmup", "0", "--tokens", "2", "--limits=false", "--weights", "int4", "--json"}))
+	rep = benchReport{}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Rows, 1)
+	require.Equal(t, "int4", rep.Rows[0].Weights)
 	require.Error(t, c.run(t.Context(), e, []string{"--shapes", "nope"}))
 	require.Error(t, c.run(t.Context(), e, []string{"--lm-layers", "4,2"}))
 }
@@ -66,10 +72,10 @@ func TestBenchExtrapolated(t *testing.T) {
 		cfg, err := hfconfig.Load(filepath.Join("../../testdata", dir))
 		require.NoError(t, err)
 		require.Equal(t, 1, lmLayers(withLayers(cfg, 1)))
-		b := &bencher{ctx: t.Context(), be: be, threads: 2, img: testImage(), runs: 2, warmup: 0, tokens: 2, batch: 2, weights: []bool{false, true}}
+		b := &bencher{ctx: t.Context(), be: be, threads: 2, img: testImage(), runs: 2, warmup: 0, tokens: 2, batch: 2, weights: []precision{fp32, int8, int4}}
 		rows, err := b.fullSize(filepath.Join("../../testdata", dir), "tiny", 0, 1, 2)
 		require.NoError(t, err)
-		require.Len(t, rows, 2)
+		require.Len(t, rows, 3)
 		for _, r := range rows {
 			require.Contains(t, r.Note, "extrapolated")
 			require.NotNil(t, r.stage("image path, batch of 2, per frame"), "the batch is timed in full: %+v", r.Stages)

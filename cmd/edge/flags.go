@@ -73,6 +73,7 @@ type modelFlags struct {
 	threads int
 	encoder string
 	int8    bool
+	int4    bool
 }
 
 func (m *modelFlags) register(fs *flags) {
@@ -80,6 +81,7 @@ func (m *modelFlags) register(fs *flags) {
 	fs.StringVar(&m.device, "device", "cpu", "where to run: cpu or cuda")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
 	fs.BoolVar(&m.int8, "int8", false, "quantize the model to int8 while loading (W8A8 image path, int8-weight language model)")
+	fs.BoolVar(&m.int4, "int4", false, "as --int8, but the language model's linear layers in int4 (groups of 64, fp16 scales)")
 	fs.StringVar(&m.encoder, "encoder", "native", "image path engine: native, tflite (export the model's image path and run it through TFLite), or a .tflite file")
 }
 
@@ -99,7 +101,7 @@ func (m *modelFlags) backend(e env) (runtime.Backend, error) {
 	}
 }
 
-func (m *modelFlags) load(e env) (*blip2.Model, error) { return m.loadWith(e, m.int8) }
+func (m *modelFlags) load(e env) (*blip2.Model, error) { return m.loadWith(e, m.int8, m.int4) }
 
 // dir is the checkpoint folder --model names, or the embedded shapes model's.
 func (m *modelFlags) dir() (string, error) {
@@ -112,8 +114,12 @@ func (m *modelFlags) dir() (string, error) {
 	return m.model, nil
 }
 
-// loadWith loads the model, quantizing it to int8 on the way when int8 is set.
-func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
+// loadWith loads the model, quantizing it to int8 (or int4 for the language model) on
+// the way when int8 (int4) is set.
+func (m *modelFlags) loadWith(e env, int8, int4 bool) (*blip2.Model, error) {
+	if int8 && int4 {
+		return nil, usagef("--int8 and --int4 exclude each other: pick one")
+	}
 	dir, err := m.dir()
 	if err != nil {
 		return nil, err
@@ -123,12 +129,12 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 		return nil, err
 	}
 	progress, end := loadProgress(e)
-	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Progress: progress})
+	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Int4: int4, Progress: progress})
 	end()
 	if err != nil {
 		return nil, err
 	}
-	if err := m.attachEncoder(e, model, int8); err != nil {
+	if err := m.attachEncoder(e, model, int8 || int4); err != nil {
 		model.Close()
 		return nil, err
 	}

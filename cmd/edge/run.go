@@ -121,6 +121,9 @@ Examples:
 		if set["int8"] {
 			cfg.Model.Int8 = mf.int8
 		}
+		if set["int4"] {
+			cfg.Model.Int4 = mf.int4
+		}
 		if set["max-fps"] {
 			cfg.Camera.MaxFPS = *maxFPS
 		}
@@ -143,7 +146,7 @@ Examples:
 		}
 		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads}
-		m, err := mf.loadWith(e, cfg.Model.Int8)
+		m, err := mf.loadWith(e, cfg.Model.Int8, cfg.Model.Int4)
 		if err != nil {
 			return err
 		}

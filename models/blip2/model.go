@@ -58,6 +58,10 @@ type Options struct {
 	// Int8 quantizes the float weights while loading, as `edge quantize` would write them
 	// (W8A8 for the vision encoder and Q-Former, weight-only for the language model).
 	Int8 bool
+	// Int4 quantizes as Int8 does, but stores the language model's linear layers in
+	// int4 groups of Int4Group inputs (0: DefaultInt4Group) with fp16 scales.
+	Int4      bool
+	Int4Group int
 	// LMW8A8 also runs the language model's linear layers with int8 activations.
 	LMW8A8 bool
 	// ImagePathOnly binds the vision model, Q-Former and projection but no language
@@ -124,8 +128,18 @@ func quantization(cfg *hfconfig.Config, opts Options) weights.Quantization {
 		},
 		QuantizeRow: quant.QuantizeRow,
 	}
-	if opts.Int8 {
+	if opts.Int8 || opts.Int4 {
 		q.OnLoad = func(name string, shape []int) bool { return roleOf(name, shape, opts.LMW8A8) != quant.Keep }
+	}
+	if cfg.Quantization != nil && cfg.Quantization.Method == hfconfig.MethodEdgeInt4 {
+		q.Group = cfg.Quantization.GroupSize // the folder's packed int4 weights
+	}
+	if opts.Int4 {
+		q.OnLoadInt4 = func(name string) bool { return isInt4(name, []int{1, 1}) }
+		q.Group, q.QuantizeRowQ4 = opts.Int4Group, quant.QuantizeRowQ4
+		if q.Group == 0 {
+			q.Group = DefaultInt4Group
+		}
 	}
 	return q
 }
@@ -138,7 +152,7 @@ func progress(cfg *hfconfig.Config, store weights.Store, opts Options) func(stri
 		if !ok {
 			return 0
 		}
-		n := int64(map[string]int{"F32": 4, "F16": 2, "BF16": 2, "I8": 1}[dtype])
+		n := int64(map[string]int{"F32": 4, "F16": 2, "BF16": 2, "I8": 1, "U8": 1}[dtype])
 		for _, d := range shape {
 			n *= int64(d)
 		}
@@ -209,6 +223,9 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 	}
 	if store == nil {
 		return nil, errors.New("blip2: no weight store given")
+	}
+	if opts.Int4 && (opts.Int4Group < 0 || opts.Int4Group%quant.Q4Block != 0) {
+		return nil, fmt.Errorf("blip2: int4 group size %d is not a positive multiple of %d", opts.Int4Group, quant.Q4Block)
 	}
 	b := weights.NewBinder(store)
 	b.SetQuantization(quantization(cfg, opts))

@@ -23,7 +23,7 @@ var (
 // QuantPlan is BLIP-2's int8 plan for quant.WriteCheckpoint.
 func QuantPlan(lmW8A8 bool) quant.Plan {
 	p := quant.Plan{Role: func(name string, shape []int) quant.Role { return roleOf(name, shape, lmW8A8) },
-		W8A8: slices.Clone(w8a8Modules), WeightOnly: slices.Clone(weightOnlyModules)}
+		W8A8: slices.Clone(w8a8Modules), WeightOnly: slices.Clone(weightOnlyModules), Int4: isInt4}
 	if lmW8A8 {
 		p.W8A8, p.WeightOnly = append(p.W8A8, weightOnlyModules...), nil
 	}
@@ -48,6 +48,20 @@ func roleOf(name string, shape []int, lmW8A8 bool) quant.Role {
 	}
 	return quant.Keep
 }
+
+// isInt4 reports whether Options.Int4 (and `edge quantize --bits 4`) stores a tensor in
+// int4 groups: the language model's linear layers. Its token embeddings, which OPT ties
+// to the output head, stay int8 with a scale per row: they are 5 % of OPT-2.7b's
+// language model (0.13 GB in int8, 0.06 GB saved by int4) and the head decides every
+// token.
+func isInt4(name string, shape []int) bool {
+	return roleOf(name, shape, false) == quant.WeightOnly && strings.HasPrefix(name, "language_model.") && isLMLinear(name)
+}
+
+// DefaultInt4Group is the int4 group size along a row's inputs. 64 and 128 measured
+// alike on the golden sets (README); 64 halves the span each scale covers on the
+// full-size rows (2,560 and 10,240 inputs) for 1.5 % more bytes.
+const DefaultInt4Group = 64
 
 func isLMLinear(name string) bool {
 	return !strings.Contains(name, "embed_tokens") && !strings.Contains(name, "shared.") && !strings.Contains(name, "lm_head")

@@ -51,6 +51,20 @@ func NewRandomStore(cfg *hfconfig.Config, int8, lmW8A8 bool) *RandomStore {
 	return s
 }
 
+// NewRandomStoreInt4 is NewRandomStore for Options.Int4: int8 where Int8 would make it,
+// except the language model's linear layers, stored in float for Int4 to quantize
+// on load.
+func NewRandomStoreInt4(cfg *hfconfig.Config) *RandomStore {
+	s := NewRandomStore(cfg, true, false)
+	for name, t := range s.tensors {
+		if t.dtype == "I8" && isInt4(name, t.shape) {
+			s.tensors[name] = randomTensor{shape: t.shape, dtype: "F32"}
+			delete(s.tensors, strings.TrimSuffix(name, ".weight")+".weight_scale")
+		}
+	}
+	return s
+}
+
 // Lookup returns the shape and dtype of name.
 func (s *RandomStore) Lookup(name string) ([]int, string, bool) {
 	t, ok := s.tensors[name]

@@ -11,11 +11,20 @@ import (
 // tensorBytes is a tensor's storage as the runtime holds it: int8 with one float
 // scale per row where int8 models quantize it, float32 otherwise.
 func tensorBytes(s weights.Spec, int8, lmW8A8 bool) int64 {
+	return tensorBytesIn(s, int8, lmW8A8, 0)
+}
+
+// tensorBytesIn is tensorBytes with, for int4 > 0, the language model's linear
+// weights in int4 groups of that size (Options.Int4).
+func tensorBytesIn(s weights.Spec, int8, lmW8A8 bool, int4 int) int64 {
 	n := int64(1)
 	for _, d := range s.Shape {
 		n *= int64(d)
 	}
-	if int8 && roleOf(s.Name, s.Shape, lmW8A8) != quant.Keep {
+	if int4 > 0 && isInt4(s.Name, s.Shape) {
+		return int64(s.Shape[0]) * int64(quant.Q4RowBytes(s.Shape[1], int4)+2*quant.Q4Groups(s.Shape[1], int4))
+	}
+	if (int8 || int4 > 0) && roleOf(s.Name, s.Shape, lmW8A8) != quant.Keep {
 		return n + 4*int64(s.Shape[0])
 	}
 	return 4 * n
@@ -24,9 +33,16 @@ func tensorBytes(s weights.Spec, int8, lmW8A8 bool) int64 {
 // WeightBytes is the memory the weights of cfg take when loaded (fp32, or int8 as
 // Options.Int8 makes them): what a machine must hold before building the model.
 func WeightBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
+	return weightBytes(cfg, int8, lmW8A8, 0)
+}
+
+// Int4WeightBytes is WeightBytes as Options.Int4 makes them, in groups of g.
+func Int4WeightBytes(cfg *hfconfig.Config, g int) int64 { return weightBytes(cfg, true, false, g) }
+
+func weightBytes(cfg *hfconfig.Config, int8, lmW8A8 bool, int4 int) int64 {
 	var total int64
 	for _, s := range ExpectedTensors(cfg) {
-		total += tensorBytes(s, int8, lmW8A8)
+		total += tensorBytesIn(s, int8, lmW8A8, int4)
 	}
 	return total
 }
@@ -37,6 +53,13 @@ func WeightBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
 // cross-attention keys and values (computed once per prompt). Divided by the memory
 // bandwidth it is the least time a decoded token can take.
 func DecodeBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
+	return decodeBytes(cfg, int8, lmW8A8, 0)
+}
+
+// Int4DecodeBytes is DecodeBytes as Options.Int4 makes the weights, in groups of g.
+func Int4DecodeBytes(cfg *hfconfig.Config, g int) int64 { return decodeBytes(cfg, true, false, g) }
+
+func decodeBytes(cfg *hfconfig.Config, int8, lmW8A8 bool, int4 int) int64 {
 	specs := ExpectedTensors(cfg)
 	tied := true
 	for _, s := range specs {
@@ -60,7 +83,7 @@ func DecodeBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
 				continue
 			}
 		}
-		total += tensorBytes(s, int8, lmW8A8)
+		total += tensorBytesIn(s, int8, lmW8A8, int4)
 	}
 	return total
 }

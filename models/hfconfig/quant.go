@@ -10,17 +10,22 @@ import (
 // config.json. The method goes under transformers' "quant_method" key, so
 // transformers refuses the int8 checkpoint instead of misreading it.
 type QuantizationConfig struct {
-	Method     string   // "edge-int8"
-	Bits       int      // 8
-	Scheme     string   // "symmetric-per-channel"
+	Method     string   // "edge-int8" or "edge-int4"
+	Bits       int      // 8, or 4 for edge-int4
+	Scheme     string   // "symmetric-per-channel", or "symmetric-per-group" for edge-int4
 	WeightOnly []string // module prefixes quantized weight-only (int8 weights, float activations)
 	W8A8       []string // module prefixes with int8 weights and int8 activations
+	// GroupSize is edge-int4's group of inputs per fp16 scale; its int4 weights are
+	// the U8 tensors (packed nibbles), the rest int8 as in edge-int8.
+	GroupSize int
 }
 
 // Known values of the quantization fields.
 const (
-	MethodEdgeInt8      = "edge-int8"
-	SchemeSymmetricChan = "symmetric-per-channel"
+	MethodEdgeInt8       = "edge-int8"
+	MethodEdgeInt4       = "edge-int4"
+	SchemeSymmetricChan  = "symmetric-per-channel"
+	SchemeSymmetricGroup = "symmetric-per-group"
 )
 
 type quantJSON struct {
@@ -29,6 +34,7 @@ type quantJSON struct {
 	Scheme     string   `json:"scheme"`
 	WeightOnly []string `json:"weight_only"`
 	W8A8       []string `json:"w8a8"`
+	GroupSize  int      `json:"group_size,omitempty"`
 }
 
 // MarshalJSON writes the snake_case form; empty prefix lists as [].
@@ -83,14 +89,25 @@ func WithQuantization(configJSON []byte, q QuantizationConfig) ([]byte, error) {
 }
 
 func (q QuantizationConfig) validate() error {
-	if q.Method != MethodEdgeInt8 {
-		return fmt.Errorf("quantization_config.quant_method %q not supported (want %s)", q.Method, MethodEdgeInt8)
+	bits, scheme := 8, SchemeSymmetricChan
+	switch q.Method {
+	case MethodEdgeInt8:
+		if q.GroupSize != 0 {
+			return fmt.Errorf("quantization_config.group_size %d given for %s (only %s has groups)", q.GroupSize, MethodEdgeInt8, MethodEdgeInt4)
+		}
+	case MethodEdgeInt4:
+		bits, scheme = 4, SchemeSymmetricGroup
+		if q.GroupSize <= 0 || q.GroupSize%32 != 0 {
+			return fmt.Errorf("quantization_config.group_size %d is not a positive multiple of 32", q.GroupSize)
+		}
+	default:
+		return fmt.Errorf("quantization_config.quant_method %q not supported (want %s or %s)", q.Method, MethodEdgeInt8, MethodEdgeInt4)
 	}
-	if q.Bits != 8 {
-		return fmt.Errorf("quantization_config.bits %d not supported (want 8)", q.Bits)
+	if q.Bits != bits {
+		return fmt.Errorf("quantization_config.bits %d not supported for %s (want %d)", q.Bits, q.Method, bits)
 	}
-	if q.Scheme != SchemeSymmetricChan {
-		return fmt.Errorf("quantization_config.scheme %q not supported (want %s)", q.Scheme, SchemeSymmetricChan)
+	if q.Scheme != scheme {
+		return fmt.Errorf("quantization_config.scheme %q not supported for %s (want %s)", q.Scheme, q.Method, scheme)
 	}
 	for _, p := range append(append([]string(nil), q.WeightOnly...), q.W8A8...) {
 		if p == "" {

@@ -24,8 +24,19 @@ func TestQuantizationJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &back))
 	require.Equal(t, testQuant, back)
 
-	err = json.Unmarshal([]byte(`{"quant_method":"edge-int8","bits":8,"group_size":128}`), &back)
-	require.ErrorContains(t, err, `quantization_config: json: unknown field "group_size"`)
+	err = json.Unmarshal([]byte(`{"quant_method":"edge-int8","bits":8,"zero_point":true}`), &back)
+	require.ErrorContains(t, err, `quantization_config: json: unknown field "zero_point"`)
+
+	q4 := testQuant
+	q4.Method, q4.Bits, q4.Scheme, q4.GroupSize = MethodEdgeInt4, 4, SchemeSymmetricGroup, 64
+	out, err := WithQuantization([]byte(`{}`), q4)
+	require.NoError(t, err)
+	require.Contains(t, string(out), `"group_size": 64`)
+	var fields struct {
+		Q QuantizationConfig `json:"quantization_config"`
+	}
+	require.NoError(t, json.Unmarshal(out, &fields))
+	require.Equal(t, q4, fields.Q)
 }
 
 func TestWithQuantization(t *testing.T) {
@@ -63,12 +74,19 @@ func TestWithQuantizationRejects(t *testing.T) {
 	bad := testQuant
 	bad.Bits = 4
 	_, err := WithQuantization([]byte(`{}`), bad)
-	require.EqualError(t, err, "quantization_config.bits 4 not supported (want 8)")
+	require.EqualError(t, err, "quantization_config.bits 4 not supported for edge-int8 (want 8)")
+	bad = testQuant
+	bad.Method, bad.Bits, bad.Scheme, bad.GroupSize = MethodEdgeInt4, 4, SchemeSymmetricGroup, 48
+	_, err = WithQuantization([]byte(`{}`), bad)
+	require.EqualError(t, err, "quantization_config.group_size 48 is not a positive multiple of 32")
+	bad.GroupSize = 0
+	_, err = WithQuantization([]byte(`{}`), bad)
+	require.ErrorContains(t, err, "group_size 0")
 	_, err = WithQuantization([]byte(`[1]`), testQuant)
 	require.ErrorContains(t, err, "config.json: ")
 	_, err = WithQuantization([]byte(`null`), testQuant)
 	require.EqualError(t, err, "config.json: not a JSON object")
 
 	_, err = Parse([]byte(`{"quantization_config": {"quant_method": "gptq", "bits": 4, "scheme": "x"}}`), nil)
-	require.ErrorContains(t, err, `config.json: quantization_config.quant_method "gptq" not supported (want edge-int8)`)
+	require.ErrorContains(t, err, `config.json: quantization_config.quant_method "gptq" not supported (want edge-int8 or edge-int4)`)
 }

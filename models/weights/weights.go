@@ -16,6 +16,7 @@ import (
 
 	"github.com/edgevlm/edge/models/safetensors"
 	"github.com/edgevlm/edge/runtime"
+	"github.com/edgevlm/edge/runtime/kernels"
 )
 
 // Store is what the binder reads from: a safetensors archive, or nothing (a dry run that
@@ -43,6 +44,12 @@ type ViewStore interface {
 	Int8View(name string) ([]int8, bool)
 }
 
+// RawStore is what a Store may offer for packed int4 weights (U8 nibbles, F16
+// scales): a tensor's stored bytes, in place in a mapping where the store has one.
+type RawStore interface {
+	Bytes(name string) ([]byte, error)
+}
+
 // Spec is one tensor a model binds.
 type Spec struct {
 	Name  string
@@ -52,12 +59,13 @@ type Spec struct {
 // Binder hands out tensors by name and remembers every name it was asked for and every
 // problem it met; Err reports them all at once.
 type Binder struct {
-	store Store
-	specs []Spec
-	errs  []error
-	bytes int64
-	quant Quantization
-	bound func(name string) // sees each tensor bound (progress)
+	store   Store
+	specs   []Spec
+	errs    []error
+	bytes   int64
+	quant   Quantization
+	bound   func(name string) // sees each tensor bound (progress)
+	rowBufs [][]float32       // eachRowBlock's per-worker buffers, kept from tensor to tensor
 }
 
 // Quantization says how int8 weights are used.
@@ -71,6 +79,11 @@ type Quantization struct {
 	// QuantizeRow turns one float row into int8 values (q, same length) and returns
 	// their scale.
 	QuantizeRow func(row []float32, q []int8) float32
+	// OnLoadInt4, when set, picks among the weights OnLoad quantizes those stored in
+	// int4 groups of Group inputs instead (QuantizeRowQ4 packs a row).
+	OnLoadInt4    func(name string) bool
+	Group         int
+	QuantizeRowQ4 func(row []float32, g int, q []uint8, scales []uint16)
 }
 
 // NewBinder reads from store; a nil store makes a dry run whose tensors are nil.
@@ -183,6 +196,12 @@ func (b *Binder) Embedding(name string, rows, cols int) *runtime.Weight {
 func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight {
 	w := &runtime.Weight{Out: out, In: in, Name: prefix}
 	name := prefix + ".weight"
+	if b.store != nil && len(shape) == 2 {
+		if _, dt, ok := b.store.Lookup(name); ok && dt == "U8" {
+			b.int4(prefix, w)
+			return w
+		}
+	}
 	dtype, ok := b.check(name, shape)
 	if !ok {
 		return w
@@ -199,6 +218,12 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 			w.I8 = nil // the error is recorded; keep the weight unusable rather than unscaled
 		}
 		b.bytes += int64(len(q))
+	case b.quant.OnLoad != nil && len(shape) == 2 && b.quant.OnLoad(name, shape) && b.quant.OnLoadInt4 != nil && b.quant.OnLoadInt4(name):
+		if err := b.quantize4(name, w); err != nil {
+			b.fail("tensor %s: %w", name, err)
+			return w
+		}
+		b.bytes += int64(w.Bytes())
 	case b.quant.OnLoad != nil && len(shape) == 2 && b.quant.OnLoad(name, shape):
 		q, scales, err := b.quantize(name, out, in)
 		if err != nil {
@@ -219,6 +244,50 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 	w.ActInt8 = w.I8 != nil && b.quant.W8A8 != nil && b.quant.W8A8(name)
 	b.done(name)
 	return w
+}
+
+// int4 binds a packed int4 weight (U8 [out, Q4RowBytes]) and its scales (F16 [out,
+// Q4Groups]) in groups of the Quantization's Group, as an int4 folder stores them.
+func (b *Binder) int4(prefix string, w *runtime.Weight) {
+	name, scaleName := prefix+".weight", prefix+".weight_scale"
+	b.specs = append(b.specs, Spec{Name: name, Shape: []int{w.Out, w.In}})
+	g := b.quant.Group
+	if g <= 0 || g%kernels.Q4Block != 0 {
+		b.fail("tensor %s is packed int4 (U8) but the config gives no int4 group_size", name)
+		return
+	}
+	shape, _, _ := b.store.Lookup(name)
+	if want := []int{w.Out, kernels.Q4RowBytes(w.In, g)}; !slices.Equal(shape, want) {
+		b.fail("tensor %s has shape %v, int4 groups of %d of a [%d,%d] weight imply %v", name, shape, g, w.Out, w.In, want)
+		return
+	}
+	sShape, sType, ok := b.store.Lookup(scaleName)
+	if want := []int{w.Out, kernels.Q4Groups(w.In, g)}; !ok || sType != "F16" || !slices.Equal(sShape, want) {
+		b.fail("tensor %s is missing or not F16 %v (found %s %v): int4 weight %s needs its group scales", scaleName, want, sType, sShape, name)
+		return
+	}
+	rs, ok := b.store.(RawStore)
+	if !ok {
+		b.fail("tensor %s: this store cannot read packed int4 weights", name)
+		return
+	}
+	q, err := rs.Bytes(name)
+	if err != nil {
+		b.fail("tensor %s: %w", name, err)
+		return
+	}
+	raw, err := rs.Bytes(scaleName)
+	if err != nil {
+		b.fail("tensor %s: %w", scaleName, err)
+		return
+	}
+	scales := make([]uint16, len(raw)/2) // small (1/32 of the weight): copied, aligned
+	for i := range scales {
+		scales[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
+	}
+	w.I4, w.GroupScales, w.Group = q, scales, g
+	b.bytes += int64(w.Bytes())
+	b.done(name)
 }
 
 // float32 is a matrix's values: in place in the store where it can, else a copy (and
@@ -271,16 +340,72 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 		}
 		return q, scales, nil
 	}
+	err := b.eachRowBlock(rs, name, rows, cols, func(lo, hi int, f []float32) {
+		for r := lo; r < hi; r++ {
+			scales[r] = b.quant.QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[r*cols:(r+1)*cols])
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return q, scales, nil
+}
+
+// quantize4 is quantize for int4 groups: w's packed rows and scales are made straight
+// into their final buffers, a block of rows at a time on every core.
+func (b *Binder) quantize4(name string, w *runtime.Weight) error {
+	rows, cols, g := w.Out, w.In, b.quant.Group
+	rb, ng := kernels.Q4RowBytes(cols, g), kernels.Q4Groups(cols, g)
+	w.I4, w.GroupScales, w.Group = make([]uint8, rows*rb), make([]uint16, rows*ng), g
+	pack := func(lo, hi int, f []float32) {
+		for r := lo; r < hi; r++ {
+			b.quant.QuantizeRowQ4(f[(r-lo)*cols:(r-lo+1)*cols], g, w.I4[r*rb:(r+1)*rb], w.GroupScales[r*ng:(r+1)*ng])
+		}
+	}
+	rs, ok := b.store.(RowStore)
+	if !ok {
+		data, err := b.store.Float32(name)
+		if err != nil {
+			return err
+		}
+		rs = floatRows(data)
+	}
+	return b.eachRowBlock(rs, name, rows, cols, pack)
+}
+
+// floatRows serves rows of a tensor already in memory, so that it is packed on every
+// core like one read a block at a time.
+type floatRows []float32
+
+func (f floatRows) Float32Rows(_ string, cols, lo, hi int, dst []float32) error {
+	copy(dst, f[lo*cols:hi*cols])
+	return nil
+}
+func (floatRows) Release(string) {}
+
+// eachRowBlock hands blocks of a tensor's rows, converted to floats, to fn on every
+// core (one block of floats per worker, never the whole tensor) and releases the
+// stored bytes after.
+func (b *Binder) eachRowBlock(rs RowStore, name string, rows, cols int, fn func(lo, hi int, f []float32)) error {
 	blocks := (rows + quantizeBlock - 1) / quantizeBlock
 	workers := min(goruntime.GOMAXPROCS(0), blocks)
+	// The workers' buffers are kept for the next tensor: made anew for each of the
+	// hundreds of tensors they would be garbage the collector lets pile up to the
+	// size of the weights already held (GOGC), a tenth more heap on a full-size model.
+	for len(b.rowBufs) < workers {
+		b.rowBufs = append(b.rowBufs, nil)
+	}
 	var next atomic.Int64
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for wk := range workers {
+		if cap(b.rowBufs[wk]) < quantizeBlock*cols {
+			b.rowBufs[wk] = make([]float32, quantizeBlock*cols)
+		}
+		buf := b.rowBufs[wk][:quantizeBlock*cols]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]float32, quantizeBlock*cols)
 			for {
 				blk := int(next.Add(1) - 1)
 				if blk >= blocks {
@@ -292,18 +417,16 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 					errs[wk] = err
 					return
 				}
-				for r := lo; r < hi; r++ {
-					scales[r] = b.quant.QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[r*cols:(r+1)*cols])
-				}
+				fn(lo, hi, f)
 			}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return err
 	}
 	rs.Release(name)
-	return q, scales, nil
+	return nil
 }
 
 // archive reads the binder's tensors from a safetensors archive.
@@ -325,5 +448,6 @@ func (s archive) Float32Rows(name string, cols, lo, hi int, dst []float32) error
 	return s.a.Float32Rows(name, cols, lo, hi, dst)
 }
 func (s archive) Release(name string)                       { s.a.Release(name) }
+func (s archive) Bytes(name string) ([]byte, error)         { return s.a.Bytes(name) }
 func (s archive) Float32View(name string) ([]float32, bool) { return s.a.Float32View(name) }
 func (s archive) Int8View(name string) ([]int8, bool)       { return s.a.Int8View(name) }

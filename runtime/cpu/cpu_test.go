@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgevlm/edge/models/safetensors"
 	"github.com/edgevlm/edge/quant"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/internal/tensorcore"
@@ -142,5 +143,50 @@ func TestAttentionAgainstReference(t *testing.T) {
 			}
 		}
 		require.Less(t, maxDiff(data(got), want), 1e-5, "%+v", tc)
+	}
+}
+
+// TestLinearInt4AgainstReference checks the int4 path (GEMV for one and two rows,
+// dequantized blocks for more, accumulating or not) against plain loops over the
+// values quant's writer stands for.
+func TestLinearInt4AgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, threads := range []int{1, 3} {
+		be := New(threads)
+		for _, g := range []int{32, 64, 128} {
+			for _, sh := range []struct{ rows, out, in int }{{1, 37, 65}, {2, 128, 64}, {3, 17, 3}, {40, 33, 129}, {197, 64, 256}} {
+				x := randn(rng, sh.rows*sh.in)
+				w := randn(rng, sh.out*sh.in)
+				bias := randn(rng, sh.out)
+				q, s := quant.QuantizeRowsQ4(w, sh.out, sh.in, g)
+				deq := quant.DequantizeQ4(q, s, sh.out, sh.in, g)
+				ng := quant.Q4Groups(sh.in, g)
+				for i := range w {
+					r, c := i/sh.in, i%sh.in
+					step := float64(safetensors.F16ToF32(s[r*ng+c/g]))
+					require.LessOrEqual(t, math.Abs(float64(deq[i]-w[i])), 0.5*step*(1+1e-3)+1e-7, "rounding error beyond half a step (g=%d %+v)", g, sh)
+				}
+				want := make([]float32, sh.rows*sh.out)
+				gemmNTRef(sh.rows, sh.out, sh.in, x, deq, want)
+				for i := range want {
+					want[i] += bias[i%sh.out]
+				}
+				wt := &runtime.Weight{Out: sh.out, In: sh.in, I4: q, GroupScales: s, Group: g}
+				xt := tensorcore.NewHost(x, sh.rows, sh.in)
+				got := be.Linear(xt, runtime.Linear{W: wt, Bias: bias})
+				require.Less(t, maxDiff(data(got), want), 1e-4*math.Sqrt(float64(sh.in)), "w4 g=%d %+v", g, sh)
+
+				dst := tensorcore.NewHost(append([]float32(nil), want...), sh.rows, sh.out)
+				be.LinearAdd(xt, runtime.Linear{W: wt, Bias: bias}, dst)
+				for i := range want {
+					want[i] *= 2
+				}
+				require.Less(t, maxDiff(data(dst), want), 2e-4*math.Sqrt(float64(sh.in)), "w4 add g=%d %+v", g, sh)
+
+				row := make([]float32, sh.in)
+				wt.RowTo(sh.out-1, row)
+				require.Equal(t, deq[(sh.out-1)*sh.in:], row, "RowTo g=%d %+v", g, sh)
+			}
+		}
 	}
 }

@@ -49,6 +49,8 @@ func (b *Backend) linear(x *runtime.Tensor, l runtime.Linear, out []float32, acc
 		return
 	}
 	switch {
+	case w.Int4():
+		b.linearW4(data(x), rows, w, l.Bias, out, acc, act)
 	case w.Quantized() && w.ActInt8:
 		b.linearW8A8(data(x), rows, w, l.Bias, out, acc, act)
 	case w.Quantized():
@@ -196,7 +198,8 @@ func gemvW8Columns(t *task, lo, hi int) {
 	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
 }
 
-// dequantColumns computes output columns [lo, hi) by dequantising blocks of weight rows.
+// dequantColumns computes output columns [lo, hi) by dequantising blocks of weight rows
+// (int8 or int4).
 func dequantColumns(t *task, lo, hi int) {
 	n, k, w := t.n, t.k, t.w
 	buf := t.b.floats(min(t.nb, hi-lo) * k)
@@ -204,11 +207,52 @@ func dequantColumns(t *task, lo, hi int) {
 		j1 := min(j0+t.nb, hi)
 		f := (*buf)[:(j1-j0)*k]
 		for j := j0; j < j1; j++ {
+			if w.Int4() {
+				w.RowTo(j, f[(j-j0)*k:(j-j0+1)*k])
+				continue
+			}
 			kernels.Dequantize(w.I8[j*k:(j+1)*k], w.Scales[j], f[(j-j0)*k:])
 		}
 		kernels.GemmNT(t.rows, j1-j0, k, t.x, k, f, k, t.out[j0:], n, t.acc)
 	}
 	t.b.release(buf)
+	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
+}
+
+// linearW4 is weight-only int4, as linearW8: one or two rows read the packed nibbles
+// directly (GemvQ4F32); more rows dequantize blocks of weight rows into floats.
+func (b *Backend) linearW4(x []float32, rows int, w *runtime.Weight, bias, out []float32, acc bool, act runtime.Activation) {
+	n, k := w.Out, w.In
+	t := task{b: b, x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
+	if rows <= 2 {
+		b.parallelAligned(n, 16, 4, gemvW4Columns, &t)
+		return
+	}
+	t.nb = dequantBlock(k)
+	b.parallelAligned(n, 32, 32, dequantColumns, &t)
+}
+
+// gemvW4Columns computes output columns [lo, hi) for one or two rows from int4 weights.
+func gemvW4Columns(t *task, lo, hi int) {
+	n, k, w := t.n, t.k, t.w
+	rb, ng := kernels.Q4RowBytes(k, w.Group), kernels.Q4Groups(k, w.Group)
+	var tmp *[]float32
+	if t.acc {
+		tmp = t.b.floats(hi - lo)
+	}
+	for r := range t.rows {
+		y := t.out[r*n+lo : r*n+hi]
+		if t.acc {
+			y = *tmp
+		}
+		kernels.GemvQ4F32(hi-lo, k, w.Group, w.I4[lo*rb:hi*rb], w.GroupScales[lo*ng:hi*ng], t.x[r*k:(r+1)*k], y)
+		if t.acc {
+			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
+		}
+	}
+	if tmp != nil {
+		t.b.release(tmp)
+	}
 	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
 }
 

@@ -270,3 +270,22 @@ func gemvQ8TileAVXVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32
 
 //go:noescape
 func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+
+//go:noescape
+func q4DotAVX512(groups, gsize int, w *uint8, s *uint16, x *float32) float32
+
+//go:noescape
+func q4DotAVX2(groups, gsize int, w *uint8, s *uint16, x *float32) float32
+
+// hasF16C gates the AVX2 int4 kernel, which converts its fp16 scales with VCVTPH2PS.
+var hasF16C = cpu.X86.HasF16C
+
+func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
+	switch {
+	case (s == isaAVX2 || s == isaAVX2VNNI) && hasF16C:
+		return q4DotAVX2(groups, g, w, sc, x)
+	case s == isaAVX512 || s == isaAVX512VNNI:
+		return q4DotAVX512(groups, g, w, sc, x)
+	}
+	return q4DotGo(groups, g, w, sc, x)
+}

@@ -169,3 +169,13 @@ func gemvQ8TileNEON(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
 
 //go:noescape
 func gemvQ8TileSDOT(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+
+//go:noescape
+func q4DotNEON(groups, gsize int, w *uint8, s *uint16, x *float32) float32
+
+func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
+	if simd(s) {
+		return q4DotNEON(groups, g, w, sc, x)
+	}
+	return q4DotGo(groups, g, w, sc, x)
+}

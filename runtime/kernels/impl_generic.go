@@ -33,3 +33,7 @@ func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
 func gemvQ8Tile(_ isa, nb int, w *[4]*int8, q *int8, s *float32, o *[4]float32) {
 	gemvQ8TileGo(nb, w, q, s, o)
 }
+
+func q4Dot(_ isa, groups, g int, w *uint8, s *uint16, x *float32) float32 {
+	return q4DotGo(groups, g, w, s, x)
+}

@@ -80,3 +80,11 @@
 	ADDP4S(t, a, b); \
 	ADDP4S(u, c, e); \
 	ADDP4S(d, t, u)
+// SUB Vd.16B, Vn.16B, Vm.16B
+#define SUB16B(d, n, m) WORD $(0x6e208400 | ((m)<<16) | ((n)<<5) | (d))
+// USHR Vd.16B, Vn.16B, #4
+#define USHR16B4(d, n) WORD $(0x6f0c0400 | ((n)<<5) | (d))
+// MOVI Vd.16B, #imm (imm < 32)
+#define MOVI16B(d, imm) WORD $(0x4f00e400 | ((imm)<<5) | (d))
+// FCVT Sd, Hn (half to single precision)
+#define FCVTSH(d, n) WORD $(0x1ee24000 | ((n)<<5) | (d))
