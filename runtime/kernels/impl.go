@@ -73,7 +73,7 @@ type i8Shape struct {
 func Impl() string { return active.name }
 
 // KernelsEnv names the environment variable that forces a kernel set instead of the best
-// the CPU runs: portable, avx2, avx512, avx512-vnni (amd64), neon, neon-dotprod (arm64),
+// the CPU runs: portable, avx2, avx2-vnni, avx512, avx512-vnni (amd64), neon, neon-dotprod (arm64),
 // or a full name as Impl gives it. It lets one machine measure the kernels another kind
 // of CPU would run.
 const KernelsEnv = "EDGE_KERNELS"
