@@ -68,11 +68,12 @@ func parse(fs *flags, args []string) ([]string, error) {
 
 // modelFlags are the flags of every command that loads a model.
 type modelFlags struct {
-	model   string
-	device  string
-	threads int
-	encoder string
-	int8    bool
+	model     string
+	device    string
+	threads   int
+	encoder   string
+	int8      bool
+	maxMemory string
 }
 
 func (m *modelFlags) register(fs *flags) {
@@ -80,6 +81,7 @@ func (m *modelFlags) register(fs *flags) {
 	fs.StringVar(&m.device, "device", "cpu", "where to run: cpu or cuda")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
 	fs.BoolVar(&m.int8, "int8", false, "quantize the model to int8 while loading (W8A8 image path, int8-weight language model)")
+	fs.StringVar(&m.maxMemory, "max-memory", "", "refuse before loading a model that would take more than this, e.g. 7G, 7000M, 6.5GiB (default: the cgroup's memory limit, else the memory available now)")
 	fs.StringVar(&m.encoder, "encoder", "native", "image path engine: native, tflite (export the model's image path and run it through TFLite), or a .tflite file")
 }
 
@@ -120,6 +122,9 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	}
 	be, err := m.backend(e)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.checkBudget(dir, int8, be); err != nil {
 		return nil, err
 	}
 	progress, end := loadProgress(e)

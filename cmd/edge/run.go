@@ -32,7 +32,8 @@ last will). Without a broker, an embedded one listens on 127.0.0.1:1883.
 
 Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_CAMERA,
 EDGE_MODE, EDGE_INTERVAL, EDGE_PROMPT, EDGE_MQTT_BROKER, EDGE_MQTT_USERNAME,
-EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID), then flags; later ones win.
+EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID, EDGE_MAX_MEMORY), then flags; later
+ones win.
 
 Examples:
   edge run                                   # synthetic scenes, embedded broker
@@ -95,6 +96,7 @@ Examples:
 		}
 		str("model", &cfg.Model.Dir, mf.model)
 		str("device", &cfg.Model.Device, mf.device)
+		str("max-memory", &cfg.Model.MaxMemory, mf.maxMemory)
 		str("camera", &cfg.Camera.Source, *cam)
 		str("on-end", &cfg.Camera.OnEnd, *onEnd)
 		str("mode", &cfg.Schedule.Mode, *mode)
@@ -142,7 +144,7 @@ Examples:
 			level = slog.LevelInfo
 		}
 		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads}
+		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, maxMemory: cfg.Model.MaxMemory}
 		m, err := mf.loadWith(e, cfg.Model.Int8)
 		if err != nil {
 			return err
@@ -228,6 +230,7 @@ func loadRunConfigInto(path string, dst *loop.Config, doc any) (loop.Config, err
 		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
 		"EDGE_PROMPT": &cfg.Prompt, "EDGE_MQTT_BROKER": &cfg.MQTT.Broker, "EDGE_MQTT_USERNAME": &cfg.MQTT.Username,
 		"EDGE_MQTT_PASSWORD": &cfg.MQTT.Password, "EDGE_MQTT_PREFIX": &cfg.MQTT.Prefix, "EDGE_DEVICE_ID": &cfg.MQTT.DeviceID,
+		"EDGE_MAX_MEMORY": &cfg.Model.MaxMemory,
 	}
 	for k, dst := range envs {
 		if v, ok := os.LookupEnv(k); ok {
