@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
@@ -74,6 +73,8 @@ type modelFlags struct {
 	encoder   string
 	int8      bool
 	maxMemory string
+	// onProgress, when set, also sees the load's progress (edge run's status).
+	onProgress func(done, total int64)
 }
 
 func (m *modelFlags) register(fs *flags) {
@@ -127,7 +128,7 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	if err := m.checkBudget(dir, int8, be); err != nil {
 		return nil, err
 	}
-	progress, end := loadProgress(e)
+	progress, end := loadProgress(e, m.onProgress)
 	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Progress: progress})
 	end()
 	if err != nil {
@@ -140,26 +141,17 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	return model, nil
 }
 
-// loadProgress draws a progress line on stderr while a load runs for over a second (a
-// full-size checkpoint takes tens of seconds; the small ones print nothing); end ends the
-// line once the load returns.
-func loadProgress(e env) (progress func(done, total int64), end func()) {
-	start := time.Now()
-	var drawn time.Time
-	progress = func(done, total int64) {
-		if drawn.IsZero() && time.Since(start) < time.Second || done < total && time.Since(drawn) < 200*time.Millisecond {
-			return
+// loadProgress shows the load's progress on stderr once it takes over a second (a
+// full-size checkpoint takes tens of seconds), and passes it on to also when set (the
+// MQTT status of edge run); end finishes the line once the load returns.
+func loadProgress(e env, also func(done, total int64)) (update func(done, total int64), end func()) {
+	p := newProgress(e.stderr, "loading weights")
+	return func(done, total int64) {
+		p.update(done, total)
+		if also != nil {
+			also(done, total)
 		}
-		drawn = time.Now()
-		fmt.Fprintf(e.stderr, "\rloading weights: %5.1f%% of %.2f GB %s", 100*float64(done)/float64(max(total, 1)), float64(total)/1e9,
-			time.Since(start).Round(100*time.Millisecond))
-	}
-	end = func() {
-		if !drawn.IsZero() {
-			fmt.Fprintln(e.stderr)
-		}
-	}
-	return progress, end
+	}, p.end
 }
 
 // attachEncoder runs the image path through TFLite when --encoder asks for it. When the
