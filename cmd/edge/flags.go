@@ -73,7 +73,9 @@ type modelFlags struct {
 	encoder   string
 	int8      bool
 	maxMemory string
-	// onProgress, when set, also sees the load's progress (edge run's status).
+	// beforeLoad, when set, runs once the budget allows the model, before its weights
+	// are read; onProgress also sees the load's progress (edge run's MQTT status).
+	beforeLoad func(dir string) error
 	onProgress func(done, total int64)
 }
 
@@ -127,6 +129,11 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	}
 	if err := m.checkBudget(dir, int8, be); err != nil {
 		return nil, err
+	}
+	if m.beforeLoad != nil {
+		if err := m.beforeLoad(dir); err != nil {
+			return nil, err
+		}
 	}
 	progress, end := loadProgress(e, m.onProgress)
 	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Progress: progress})

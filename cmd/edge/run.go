@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -144,27 +145,52 @@ Examples:
 			level = slog.LevelInfo
 		}
 		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, maxMemory: cfg.Model.MaxMemory}
-		m, err := mf.loadWith(e, cfg.Model.Int8)
-		if err != nil {
-			return err
-		}
-		defer m.Close()
-		if *duration > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, *duration)
-			defer cancel()
-		}
 		boardInfo, _ := jetson.Detect("/")
 		board := boardInfo.Model
 		if boardInfo.IsJetson {
 			board = fmt.Sprintf("%s (L4T %s)", boardInfo.Model, boardInfo.L4T)
 		}
+		// The MQTT client comes before the model, so that the status says "loading"
+		// (and how far) through a load of tens of seconds.
+		var client *mqtt.Client
+		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, maxMemory: cfg.Model.MaxMemory}
+		mf.beforeLoad = func(dir string) error {
+			mcfg := cfg.MQTT
+			mcfg.Logger = logger
+			var err error
+			if client, err = mqtt.New(ctx, mcfg); err != nil {
+				return fmt.Errorf("mqtt: %w", err)
+			}
+			mf.onProgress = loadingStatus(client, filepath.Base(dir), board)
+			mf.onProgress(0, 1)
+			return nil
+		}
+		m, err := mf.loadWith(e, cfg.Model.Int8)
+		if err != nil {
+			if client != nil {
+				_ = client.PublishStatus(mqtt.Status{State: mqtt.StateError, Version: version, Board: board,
+					Stats: map[string]any{"error": oneLine(err)}})
+				client.Close()
+			}
+			return err
+		}
+		defer m.Close()
+		handed := false // to loop.Run, which closes the client
+		defer func() {
+			if client != nil && !handed {
+				client.Close()
+			}
+		}()
+		if *duration > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, *duration)
+			defer cancel()
+		}
 		hw, err := startBoard(ctx, e, boardInfo, *buttonPin, *ledPin, *thermal)
 		if err != nil {
 			return err
 		}
-		opts := loop.Options{Logger: logger, Version: version, Board: board,
+		opts := loop.Options{Logger: logger, Version: version, Board: board, Client: client,
 			Triggers: hw.triggers, Thermal: hw.thermal, OnWork: hw.onWork,
 			OnReady: func(broker string, t mqtt.Topics) {
 				fmt.Fprintf(e.stderr, "edge run: camera %s, broker %s, captions on %s, asks on %s\n", cfg.Camera.Source, broker, t.Caption, t.Ask)
@@ -186,6 +212,7 @@ Examples:
 			listenOn, opts.Triggers = opts.Triggers, nil // the button asks a question instead
 		}
 		startSpeech(ctx, e, sc, &opts, listenOn)
+		handed = true
 		err = loop.Run(ctx, cfg, m, opts)
 		stopHTTP()
 		waitHTTP()
@@ -323,4 +350,18 @@ func startBoard(ctx context.Context, e env, b jetson.Board, buttonPin, ledPin in
 		}
 	}
 	return io, nil
+}
+
+// loadingStatus publishes the retained status "loading" with how far the load is, at
+// most every 2 s and at the end.
+func loadingStatus(c *mqtt.Client, model, board string) func(done, total int64) {
+	var last time.Time
+	return func(done, total int64) {
+		if done < total && done > 0 && time.Since(last) < 2*time.Second {
+			return
+		}
+		last = time.Now()
+		_ = c.PublishStatus(mqtt.Status{State: mqtt.StateLoading, Model: model, Version: version, Board: board,
+			Stats: map[string]any{"loaded_bytes": done, "total_bytes": total, "loaded_fraction": float64(done) / float64(max(total, 1))}})
+	}
 }
