@@ -56,7 +56,7 @@ BIGTEST_DTYPES ?= F32
 BIGTEST_DIR ?=
 BIGTEST_BIN ?=
 bigtest: deps
-	$(GO) test -tags bigtest -count=1 -run '^TestBigCheckpoints$$' -v -timeout 0 ./tests/ -big-model $(BIGTEST_MODEL) -big-dtypes $(BIGTEST_DTYPES) $(if $(BIGTEST_DIR),-big-dir $(abspath $(BIGTEST_DIR))) $(if $(BIGTEST_BIN),-big-bin $(abspath $(BIGTEST_BIN))) $(if $(BIGTEST_REPORT),-big-report $(abspath $(BIGTEST_REPORT))) $(if $(BIGTEST_ROWS),-big-rows '$(BIGTEST_ROWS)')
+	$(GO) test -tags bigtest -count=1 -run '^TestBigCheckpoints(UnderCgroup)?$$' -v -timeout 0 ./tests/ -big-model $(BIGTEST_MODEL) -big-dtypes $(BIGTEST_DTYPES) $(if $(BIGTEST_DIR),-big-dir $(abspath $(BIGTEST_DIR))) $(if $(BIGTEST_BIN),-big-bin $(abspath $(BIGTEST_BIN))) $(if $(BIGTEST_REPORT),-big-report $(abspath $(BIGTEST_REPORT))) $(if $(BIGTEST_F32_DIR),-big-f32-dir $(abspath $(BIGTEST_F32_DIR))) $(if $(BIGTEST_INT8_DIR),-big-int8-dir $(abspath $(BIGTEST_INT8_DIR))) $(if $(BIGTEST_ROWS),-big-rows '$(BIGTEST_ROWS)')
 
 # The TFLite engine needs the TFLite 2.9 C library that the npm package
 # tfjs-tflite-node ships; scripts/install-tflite.sh installs it under third_party/.

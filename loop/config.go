@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/edgevlm/edge/board/memory"
 	"github.com/edgevlm/edge/camera"
 	"github.com/edgevlm/edge/loop/scheduler"
 	"github.com/edgevlm/edge/mqtt"
@@ -38,6 +39,9 @@ type ModelConfig struct {
 	Threads int    `yaml:"threads"` // 0: every core
 	Int8    bool   `yaml:"int8"`    // quantize on load
 	Int4    bool   `yaml:"int4"`    // quantize on load, the language model in int4
+	// MaxMemory refuses a model that would take more (7G, 7000M, 6.5GiB); empty: the
+	// cgroup's memory limit, else the memory available when it loads.
+	MaxMemory string `yaml:"max_memory"`
 }
 
 // CameraConfig says where frames come from.
@@ -136,6 +140,11 @@ func (c Config) Validate() error {
 	}
 	if c.Model.Threads < 0 {
 		bad("model.threads", "must not be negative")
+	}
+	if c.Model.MaxMemory != "" {
+		if _, err := memory.ParseSize(c.Model.MaxMemory); err != nil {
+			bad("model.max_memory", "%v", err)
+		}
 	}
 	switch scheduler.Mode(c.Schedule.Mode) {
 	case scheduler.ModeInterval, scheduler.ModeChange, scheduler.ModeTrigger, scheduler.ModeContinuous:

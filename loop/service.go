@@ -46,6 +46,10 @@ type Options struct {
 	OnError func(msg string)
 	// StatusExtra adds its counters to the status (speech: spoken and heard).
 	StatusExtra func(stats map[string]any)
+	// Client, when set, is the MQTT client to use instead of making one from
+	// cfg.MQTT (edge run makes it before loading the model, so that the status says
+	// "loading" meanwhile). Run closes it on the way out, as its own.
+	Client *mqtt.Client
 }
 
 // Thermal is a thermal governor's decision as the service uses it.
@@ -79,14 +83,18 @@ type Service struct {
 // for good. On the way out it stops the generation in flight, publishes the offline
 // status and closes the camera.
 func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Service{cfg: cfg, opts: opts, model: model, log: opts.Logger, client: opts.Client}
+	if s.client != nil {
+		defer s.closeClient()
+	}
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	s := &Service{cfg: cfg, opts: opts, model: model, log: opts.Logger, sessions: newSessions(cfg.Chat.MaxSessions, cfg.Chat.SessionTTL)}
+	s.cfg, s.sessions = cfg, newSessions(cfg.Chat.MaxSessions, cfg.Chat.SessionTTL)
 	s.gen = model.DefaultGenerateOptions()
 	s.gen.MaxNewTokens, s.gen.NumBeams = cfg.MaxNewTokens, cfg.Beams
 	if ok, err := model.Fits(cfg.Prompt, cfg.MaxNewTokens); err != nil || !ok {
@@ -102,20 +110,17 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	mcfg := cfg.MQTT
-	if mcfg.Logger == nil {
-		mcfg.Logger = opts.Logger
-	}
-	s.client, err = mqtt.New(runCtx, mcfg)
-	if err != nil {
-		return fmt.Errorf("mqtt: %w", err)
-	}
-	defer func() {
-		// What the broker never took (it was away at the end) is dropped: say so.
-		if err := s.client.Close(); err != nil {
-			s.log.Warn("mqtt close", "err", err)
+	if s.client == nil {
+		mcfg := cfg.MQTT
+		if mcfg.Logger == nil {
+			mcfg.Logger = opts.Logger
 		}
-	}()
+		s.client, err = mqtt.New(runCtx, mcfg)
+		if err != nil {
+			return fmt.Errorf("mqtt: %w", err)
+		}
+		defer s.closeClient()
+	}
 	if opts.OnReady != nil {
 		opts.OnReady(s.client.Broker(), s.client.Topics())
 	}
@@ -142,6 +147,14 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	st := s.sched.Stats()
 	s.log.Info("edge run stopped", "frames", s.src.reads.Load(), "described", st.Described, "captions", s.captions.Load(), "answers", s.answers.Load())
 	return err
+}
+
+// closeClient publishes the offline status and closes the MQTT client. What the
+// broker never took (it was away at the end) is dropped: say so.
+func (s *Service) closeClient() {
+	if err := s.client.Close(); err != nil {
+		s.log.Warn("mqtt close", "err", err)
+	}
 }
 
 func (s *Service) modelName() string { return filepath.Base(s.model.Dir) }

@@ -153,6 +153,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 	}{
 		{func(c *Config) { c.Schedule.Mode = "sometimes" }, "schedule.mode"},
 		{func(c *Config) { c.Model.Device = "tpu" }, "model.device"},
+		{func(c *Config) { c.Model.MaxMemory = "lots" }, "model.max_memory"},
 		{func(c *Config) { c.Camera.OnEnd = "explode" }, "camera.on_end"},
 		{func(c *Config) { c.MaxNewTokens = -1 }, "max_new_tokens"},
 		{func(c *Config) { c.MQTT.QoS = 7 }, "mqtt"},

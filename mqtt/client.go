@@ -178,7 +178,7 @@ func (c *Client) PublishAnswer(v Answer) error {
 // status is published again after every reconnect.
 func (c *Client) PublishStatus(v Status) error {
 	if !validState(v.State) {
-		return fmt.Errorf("mqtt: status state %q: want online, offline, working or error", v.State)
+		return fmt.Errorf("mqtt: status state %q: want online, offline, working, error or loading", v.State)
 	}
 	if v.Time.IsZero() {
 		v.Time = time.Now()

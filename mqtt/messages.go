@@ -25,6 +25,8 @@ const (
 	StateOffline = "offline"
 	StateWorking = "working"
 	StateError   = "error"
+	// StateLoading: the model is loading; Stats say how far (loaded_fraction).
+	StateLoading = "loading"
 )
 
 // Caption is one description of a camera frame, published on
@@ -78,7 +80,7 @@ type Answer struct {
 // Status is the device's state, published retained on
 // <prefix>/<device>/status. The last will is {"state":"offline"}.
 type Status struct {
-	State   string         `json:"state"` // StateOnline, StateOffline, StateWorking or StateError
+	State   string         `json:"state"` // StateOnline, StateOffline, StateWorking, StateError or StateLoading
 	Model   string         `json:"model,omitempty"`
 	Version string         `json:"version,omitempty"`
 	Board   string         `json:"board,omitempty"`
@@ -160,7 +162,7 @@ func headOf(b []byte, n int) string {
 
 func validState(s string) bool {
 	switch s {
-	case StateOnline, StateOffline, StateWorking, StateError:
+	case StateOnline, StateOffline, StateWorking, StateError, StateLoading:
 		return true
 	}
 	return false

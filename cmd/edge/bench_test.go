@@ -25,11 +25,17 @@ func TestBenchShapesJSON(t *testing.T) {
 	require.Len(t, rep.Rows, 2)
 	for _, r := range rep.Rows {
 		require.Equal(t, "blip2-shapes-opt", r.Model)
-		require.Len(t, r.Stages, 5)
+		require.Len(t, r.Stages, 7)
 		require.Positive(t, r.DecodeBytes)
 		for _, s := range r.Stages {
 			require.Positive(t, s.Median, s.Name)
 		}
+		// Cold start: the load, then the first caption on top of it.
+		load, cold, caption := r.stage("load"), r.stage("cold start: load + first caption"), r.stage("caption (all stages)")
+		require.NotNil(t, load)
+		require.NotNil(t, cold)
+		require.Greater(t, cold.Median, load.Median)
+		require.GreaterOrEqual(t, cold.Median, load.Median+0.9*caption.Median, "with one run and no warm-up the first caption is the timed one")
 	}
 	// --batch adds the image path on several frames at once, per frame.
 	out.Reset()

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
@@ -68,12 +67,17 @@ func parse(fs *flags, args []string) ([]string, error) {
 
 // modelFlags are the flags of every command that loads a model.
 type modelFlags struct {
-	model   string
-	device  string
-	threads int
-	encoder string
-	int8    bool
-	int4    bool
+	model     string
+	device    string
+	threads   int
+	encoder   string
+	int8      bool
+	int4      bool
+	maxMemory string
+	// beforeLoad, when set, runs once the budget allows the model, before its weights
+	// are read; onProgress also sees the load's progress (edge run's MQTT status).
+	beforeLoad func(dir string) error
+	onProgress func(done, total int64)
 }
 
 func (m *modelFlags) register(fs *flags) {
@@ -82,6 +86,7 @@ func (m *modelFlags) register(fs *flags) {
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
 	fs.BoolVar(&m.int8, "int8", false, "quantize the model to int8 while loading (W8A8 image path, int8-weight language model)")
 	fs.BoolVar(&m.int4, "int4", false, "as --int8, but the language model's linear layers in int4 (groups of 64, fp16 scales)")
+	fs.StringVar(&m.maxMemory, "max-memory", "", "refuse before loading a model that would take more than this, e.g. 7G, 7000M, 6.5GiB (default: the cgroup's memory limit, else the memory available now)")
 	fs.StringVar(&m.encoder, "encoder", "native", "image path engine: native, tflite (export the model's image path and run it through TFLite), or a .tflite file")
 }
 
@@ -128,7 +133,15 @@ func (m *modelFlags) loadWith(e env, int8, int4 bool) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	progress, end := loadProgress(e)
+	if err := m.checkBudget(dir, int8, int4, be); err != nil {
+		return nil, err
+	}
+	if m.beforeLoad != nil {
+		if err := m.beforeLoad(dir); err != nil {
+			return nil, err
+		}
+	}
+	progress, end := loadProgress(e, m.onProgress)
 	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Int4: int4, Progress: progress})
 	end()
 	if err != nil {
@@ -141,26 +154,17 @@ func (m *modelFlags) loadWith(e env, int8, int4 bool) (*blip2.Model, error) {
 	return model, nil
 }
 
-// loadProgress draws a progress line on stderr while a load runs for over a second (a
-// full-size checkpoint takes tens of seconds; the small ones print nothing); end ends the
-// line once the load returns.
-func loadProgress(e env) (progress func(done, total int64), end func()) {
-	start := time.Now()
-	var drawn time.Time
-	progress = func(done, total int64) {
-		if drawn.IsZero() && time.Since(start) < time.Second || done < total && time.Since(drawn) < 200*time.Millisecond {
-			return
+// loadProgress shows the load's progress on stderr once it takes over a second (a
+// full-size checkpoint takes tens of seconds), and passes it on to also when set (the
+// MQTT status of edge run); end finishes the line once the load returns.
+func loadProgress(e env, also func(done, total int64)) (update func(done, total int64), end func()) {
+	p := newProgress(e.stderr, "loading weights")
+	return func(done, total int64) {
+		p.update(done, total)
+		if also != nil {
+			also(done, total)
 		}
-		drawn = time.Now()
-		fmt.Fprintf(e.stderr, "\rloading weights: %5.1f%% of %.2f GB %s", 100*float64(done)/float64(max(total, 1)), float64(total)/1e9,
-			time.Since(start).Round(100*time.Millisecond))
-	}
-	end = func() {
-		if !drawn.IsZero() {
-			fmt.Fprintln(e.stderr)
-		}
-	}
-	return progress, end
+	}, p.end
 }
 
 // attachEncoder runs the image path through TFLite when --encoder asks for it. When the

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/edgevlm/edge/board/memory"
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/hfconfig"
 )
@@ -44,6 +45,13 @@ Examples:
 			return fmt.Errorf("model %s lacks %d tensors its config implies (first: %s)", dir, len(ck.Missing), ck.Missing[0])
 		}
 		in := describeCheckpoint(ck)
+		budget, known, err := mf.budget()
+		if err != nil {
+			return err
+		}
+		if known {
+			in.Machine = machineFit(ck, in, budget)
+		}
 		if *asJSON {
 			enc := json.NewEncoder(e.stdout)
 			enc.SetIndent("", "  ")
@@ -66,6 +74,14 @@ Examples:
 		for _, b := range in.Boards {
 			fmt.Fprintf(tw, "fits %s (%.1f GB free)\t%s\n", b.Board, float64(b.FreeBytes)/1e9, fitList(b.Fits))
 		}
+		if mc := in.Machine; mc != nil {
+			var needs []string
+			for _, w := range in.Weights {
+				needs = append(needs, fmt.Sprintf("%s needs %s", w.Precision, memory.Size(mc.Needs[w.Precision])))
+			}
+			fmt.Fprintf(tw, "fits this machine (%s)\t%s; %s at context %d\n", memory.Budget{Bytes: mc.BudgetBytes, Source: mc.BudgetSource},
+				fitList(mc.Fits), strings.Join(needs, ", "), mc.Context)
+		}
 		return tw.Flush()
 	}
 	return c
@@ -87,6 +103,7 @@ type modelInfo struct {
 	StoredBytes   int64          `json:"stored_bytes"`
 	Weights       []weightsInfo  `json:"weights_in_memory"`
 	Boards        []boardFit     `json:"boards"`
+	Machine       *machineInfo   `json:"this_machine,omitempty"`
 	ImageToken    int            `json:"image_token"`
 	Layout        string         `json:"layout"`
 }
@@ -104,15 +121,35 @@ type boardFit struct {
 	Fits      map[string]bool `json:"fits"`
 }
 
+// machineInfo says what loading and running the model takes (weights, KV cache and
+// activations at the full context) against this machine's memory budget, which is what
+// every command that loads it checks first.
+type machineInfo struct {
+	BudgetBytes  int64            `json:"budget_bytes"`
+	BudgetSource string           `json:"budget_source"`
+	Context      int              `json:"context"`
+	Needs        map[string]int64 `json:"needs"`
+	Fits         map[string]bool  `json:"fits"`
+}
+
+func machineFit(ck *blip2.Checkpoint, in modelInfo, b memory.Budget) *machineInfo {
+	mc := &machineInfo{BudgetBytes: b.Bytes, BudgetSource: b.Source, Context: ck.Context(blip2.NeedOptions{}),
+		Needs: map[string]int64{}, Fits: map[string]bool{}}
+	for _, w := range in.Weights {
+		n := ck.Need(blip2.NeedOptions{Int8: w.Precision == "int8"}).Total()
+		mc.Needs[w.Precision], mc.Fits[w.Precision] = n, n <= b.Bytes
+	}
+	return mc
+}
+
 // jetsonBoards are the Orin modules with the memory CPU and GPU share.
 var jetsonBoards = []struct {
 	name  string
 	bytes int64
 }{{"Orin Nano 8 GB", 8e9}, {"Orin NX 16 GB", 16e9}, {"AGX Orin 32 GB", 32e9}, {"AGX Orin 64 GB", 64e9}}
 
-// osReserve is what the OS and JetPack keep on a board (about 1–1.5 GB), and
-// workingSet what edge needs beside the weights (activations, KV cache, the camera).
-const osReserve, workingSet = 1.5e9, 0.3e9
+// osReserve is what the OS and JetPack keep on a board (about 1–1.5 GB).
+const osReserve = 1.5e9
 
 func fitList(fits map[string]bool) string {
 	var yes, no []string
@@ -148,7 +185,8 @@ func describeCheckpoint(ck *blip2.Checkpoint) modelInfo {
 	for _, b := range jetsonBoards {
 		f := boardFit{Board: b.name, FreeBytes: b.bytes - osReserve, Fits: map[string]bool{}}
 		for _, w := range in.Weights {
-			f.Fits[w.Precision] = w.Bytes+workingSet <= f.FreeBytes
+			// The weights, and the KV cache and activations at the full context.
+			f.Fits[w.Precision] = ck.Need(blip2.NeedOptions{Int8: w.Precision == "int8"}).Total() <= f.FreeBytes
 		}
 		in.Boards = append(in.Boards, f)
 	}

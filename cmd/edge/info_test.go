@@ -87,13 +87,28 @@ func TestInfoReadsHeadersOnly(t *testing.T) {
 	require.Equal(t, map[string]bool{"fp32": false, "int8": true}, fits["Orin NX 16 GB"])
 	require.Equal(t, map[string]bool{"fp32": true, "int8": true}, fits["AGX Orin 32 GB"])
 
+	// Under a budget of 7 GB (a board of 8 GB, a cgroup): int8 fits, fp32 does not, and
+	// captioning fp32 is refused from the headers alone, in a blink, naming --int8.
+	out, err = exec.Command(binary, "info", "--model", dir, "--json", "--max-memory", "7G").Output()
+	require.NoError(t, err)
+	in = modelInfo{}
+	require.NoError(t, json.Unmarshal(out, &in))
+	require.NotNil(t, in.Machine)
+	require.Equal(t, map[string]bool{"fp32": false, "int8": true}, in.Machine.Fits)
+	require.Equal(t, "--max-memory", in.Machine.BudgetSource)
+	t0 = time.Now()
+	_, stderr, code := runEdge(t, "", "caption", "--model", dir, "--max-memory", "7G", "../../testdata/demo/images/scene00.png")
+	require.Equal(t, 1, code)
+	require.Less(t, time.Since(t0), 5*time.Second)
+	require.Regexp(t, `needs 16\.\d GB in fp32 \(15\.0 GB of weights, .* over the memory budget of 7\.0 GB \(--max-memory\); --int8 needs 5\.\d GB`, stderr)
+
 	// A checkpoint that lacks a tensor is refused by name, still without loading.
 	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	require.NoError(t, err)
 	more := strings.Replace(string(b), `"num_hidden_layers": 32`, `"num_hidden_layers": 33`, 1)
 	require.NotEqual(t, string(b), more)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(more), 0o644))
-	_, stderr, code := runEdge(t, "", "info", "--model", dir)
+	_, stderr, code = runEdge(t, "", "info", "--model", dir)
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "lacks")
 	require.Contains(t, stderr, "layers.32")

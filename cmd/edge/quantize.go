@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/edgevlm/edge/models/blip2"
@@ -57,18 +56,8 @@ Examples:
 			}
 		}
 		start := time.Now()
-		var drawn time.Time
-		bar := func(done, total int64) {
-			if done < total && time.Since(drawn) < 200*time.Millisecond {
-				return // redraw a few times a second, not per tensor
-			}
-			drawn = time.Now()
-			const width = 30
-			fill := int(done * width / max(total, 1))
-			fmt.Fprintf(e.stderr, "\rquantizing [%s%s] %5.1f%% of %.1f MB %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
-				100*float64(done)/float64(max(total, 1)), float64(total)/1e6, time.Since(start).Round(100*time.Millisecond))
-		}
-		rep, err := quant.WriteCheckpoint(ctx, in, out, quant.Options{Plan: blip2.QuantPlan(*lmW8A8), Bits: *bits, Group: *group, Progress: bar,
+		shown := newProgress(e.stderr, "quantizing")
+		rep, err := quant.WriteCheckpoint(ctx, in, out, quant.Options{Plan: blip2.QuantPlan(*lmW8A8), Bits: *bits, Group: *group, Progress: shown.update,
 			Verify: func(dir string) error {
 				m, err := blip2.Load(dir, blip2.Options{Backend: cpu.New(0)})
 				if err != nil {
@@ -76,7 +65,7 @@ Examples:
 				}
 				return m.Close()
 			}})
-		fmt.Fprintln(e.stderr)
+		shown.end()
 		if err != nil {
 			return err
 		}

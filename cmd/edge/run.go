@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -32,7 +33,8 @@ last will). Without a broker, an embedded one listens on 127.0.0.1:1883.
 
 Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_CAMERA,
 EDGE_MODE, EDGE_INTERVAL, EDGE_PROMPT, EDGE_MQTT_BROKER, EDGE_MQTT_USERNAME,
-EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID), then flags; later ones win.
+EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID, EDGE_MAX_MEMORY), then flags; later
+ones win.
 
 Examples:
   edge run                                   # synthetic scenes, embedded broker
@@ -95,6 +97,7 @@ Examples:
 		}
 		str("model", &cfg.Model.Dir, mf.model)
 		str("device", &cfg.Model.Device, mf.device)
+		str("max-memory", &cfg.Model.MaxMemory, mf.maxMemory)
 		str("camera", &cfg.Camera.Source, *cam)
 		str("on-end", &cfg.Camera.OnEnd, *onEnd)
 		str("mode", &cfg.Schedule.Mode, *mode)
@@ -145,27 +148,52 @@ Examples:
 			level = slog.LevelInfo
 		}
 		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads}
-		m, err := mf.loadWith(e, cfg.Model.Int8, cfg.Model.Int4)
-		if err != nil {
-			return err
-		}
-		defer m.Close()
-		if *duration > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, *duration)
-			defer cancel()
-		}
 		boardInfo, _ := jetson.Detect("/")
 		board := boardInfo.Model
 		if boardInfo.IsJetson {
 			board = fmt.Sprintf("%s (L4T %s)", boardInfo.Model, boardInfo.L4T)
 		}
+		// The MQTT client comes before the model, so that the status says "loading"
+		// (and how far) through a load of tens of seconds.
+		var client *mqtt.Client
+		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, maxMemory: cfg.Model.MaxMemory}
+		mf.beforeLoad = func(dir string) error {
+			mcfg := cfg.MQTT
+			mcfg.Logger = logger
+			var err error
+			if client, err = mqtt.New(ctx, mcfg); err != nil {
+				return fmt.Errorf("mqtt: %w", err)
+			}
+			mf.onProgress = loadingStatus(client, filepath.Base(dir), board)
+			mf.onProgress(0, 1)
+			return nil
+		}
+		m, err := mf.loadWith(e, cfg.Model.Int8, cfg.Model.Int4)
+		if err != nil {
+			if client != nil {
+				_ = client.PublishStatus(mqtt.Status{State: mqtt.StateError, Version: version, Board: board,
+					Stats: map[string]any{"error": oneLine(err)}})
+				client.Close()
+			}
+			return err
+		}
+		defer m.Close()
+		handed := false // to loop.Run, which closes the client
+		defer func() {
+			if client != nil && !handed {
+				client.Close()
+			}
+		}()
+		if *duration > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, *duration)
+			defer cancel()
+		}
 		hw, err := startBoard(ctx, e, boardInfo, *buttonPin, *ledPin, *thermal)
 		if err != nil {
 			return err
 		}
-		opts := loop.Options{Logger: logger, Version: version, Board: board,
+		opts := loop.Options{Logger: logger, Version: version, Board: board, Client: client,
 			Triggers: hw.triggers, Thermal: hw.thermal, OnWork: hw.onWork,
 			OnReady: func(broker string, t mqtt.Topics) {
 				fmt.Fprintf(e.stderr, "edge run: camera %s, broker %s, captions on %s, asks on %s\n", cfg.Camera.Source, broker, t.Caption, t.Ask)
@@ -187,6 +215,7 @@ Examples:
 			listenOn, opts.Triggers = opts.Triggers, nil // the button asks a question instead
 		}
 		startSpeech(ctx, e, sc, &opts, listenOn)
+		handed = true
 		err = loop.Run(ctx, cfg, m, opts)
 		stopHTTP()
 		waitHTTP()
@@ -231,6 +260,7 @@ func loadRunConfigInto(path string, dst *loop.Config, doc any) (loop.Config, err
 		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
 		"EDGE_PROMPT": &cfg.Prompt, "EDGE_MQTT_BROKER": &cfg.MQTT.Broker, "EDGE_MQTT_USERNAME": &cfg.MQTT.Username,
 		"EDGE_MQTT_PASSWORD": &cfg.MQTT.Password, "EDGE_MQTT_PREFIX": &cfg.MQTT.Prefix, "EDGE_DEVICE_ID": &cfg.MQTT.DeviceID,
+		"EDGE_MAX_MEMORY": &cfg.Model.MaxMemory,
 	}
 	for k, dst := range envs {
 		if v, ok := os.LookupEnv(k); ok {
@@ -323,4 +353,18 @@ func startBoard(ctx context.Context, e env, b jetson.Board, buttonPin, ledPin in
 		}
 	}
 	return io, nil
+}
+
+// loadingStatus publishes the retained status "loading" with how far the load is, at
+// most every 2 s and at the end.
+func loadingStatus(c *mqtt.Client, model, board string) func(done, total int64) {
+	var last time.Time
+	return func(done, total int64) {
+		if done < total && done > 0 && time.Since(last) < 2*time.Second {
+			return
+		}
+		last = time.Now()
+		_ = c.PublishStatus(mqtt.Status{State: mqtt.StateLoading, Model: model, Version: version, Board: board,
+			Stats: map[string]any{"loaded_bytes": done, "total_bytes": total, "loaded_fraction": float64(done) / float64(max(total, 1))}})
+	}
 }

@@ -19,6 +19,13 @@ type Checkpoint struct {
 	// Missing names the tensors the config implies that the files lack (or hold in
 	// another shape): a folder with any cannot be loaded.
 	Missing []string
+	// stored is each tensor's stored dtype and size in bytes, for Need.
+	stored map[string]storedTensor
+}
+
+type storedTensor struct {
+	dtype string
+	bytes int64
 }
 
 // Inspect reads dir's config.json and safetensors headers and checks that every tensor
@@ -33,11 +40,13 @@ func Inspect(dir string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
 	defer arc.Close()
-	c := &Checkpoint{Dir: dir, Config: cfg, DTypes: map[string]int{}}
+	c := &Checkpoint{Dir: dir, Config: cfg, DTypes: map[string]int{}, stored: map[string]storedTensor{}}
 	for _, n := range arc.Names() {
 		info, _ := arc.Info(n)
+		size := int64(info.NumElements() * info.DType.Size())
 		c.DTypes[string(info.DType)]++
-		c.StoredBytes += int64(info.NumElements() * info.DType.Size())
+		c.StoredBytes += size
+		c.stored[n] = storedTensor{string(info.DType), size}
 	}
 	for _, s := range ExpectedTensors(cfg) {
 		info, ok := arc.Info(s.Name)
