@@ -173,3 +173,39 @@ func packPanel(s isa, kw int, b *float32, ldb int, dst *float32) int {
 }
 
 func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
+
+//go:noescape
+func gemvTileF16NEON(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func gemvTileBF16NEON(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func widenF16NEON(n int, src *uint16, dst *float32)
+
+//go:noescape
+func widenBF16NEON(n int, src *uint16, dst *float32)
+
+// gemvTileH16 is gemvTile for 16-bit weights; k a multiple of 16.
+func gemvTileH16(s isa, bf bool, k int, w *[4]*uint16, x *float32, out *[4]float32) {
+	switch {
+	case s == isaPortable:
+		gemvTileH16Go(bf, k, w, x, out)
+	case bf:
+		gemvTileBF16NEON(k, w, x, out)
+	default:
+		gemvTileF16NEON(k, w, x, out)
+	}
+}
+
+// widenH16Vec widens n 16-bit floats, a multiple of 16.
+func widenH16Vec(s isa, bf bool, n int, src *uint16, dst *float32) {
+	switch {
+	case s == isaPortable:
+		widenH16Go(bf, n, src, dst)
+	case bf:
+		widenBF16NEON(n, src, dst)
+	default:
+		widenF16NEON(n, src, dst)
+	}
+}

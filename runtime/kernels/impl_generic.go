@@ -31,3 +31,8 @@ func quantize(_ isa, n int, x *float32, inv float32, q *int8)       { quantizeGo
 func packPanel(isa, int, *float32, int, *float32) int { return 0 }
 
 func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
+
+func gemvTileH16(_ isa, bf bool, k int, w *[4]*uint16, x *float32, o *[4]float32) {
+	gemvTileH16Go(bf, k, w, x, o)
+}
+func widenH16Vec(_ isa, bf bool, n int, src *uint16, dst *float32) { widenH16Go(bf, n, src, dst) }

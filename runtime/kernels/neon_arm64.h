@@ -80,3 +80,9 @@
 	ADDP4S(t, a, b); \
 	ADDP4S(u, c, e); \
 	ADDP4S(d, t, u)
+// FCVTL Vd.4S, Vn.4H and FCVTL2 Vd.4S, Vn.8H (fp16 halves widened to fp32)
+#define FCVTL4S(d, n) WORD $(0x0e217800 | ((n)<<5) | (d))
+#define FCVTL24S(d, n) WORD $(0x4e217800 | ((n)<<5) | (d))
+// SHLL Vd.4S, Vn.4H, #16 and SHLL2 Vd.4S, Vn.8H, #16 (bfloat16 halves widened to fp32)
+#define SHLL16_4S(d, n) WORD $(0x2e613800 | ((n)<<5) | (d))
+#define SHLL216_4S(d, n) WORD $(0x6e613800 | ((n)<<5) | (d))
