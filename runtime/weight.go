@@ -1,15 +1,21 @@
 package runtime
 
-import "sync"
+import (
+	"math"
+	"sync"
+)
 
-// Weight is the matrix of a linear layer, stored [Out, In] row-major as in PyTorch, either
-// in float32 or as int8 with one symmetric scale per output row.
+// Weight is the matrix of a linear layer, stored [Out, In] row-major as in PyTorch: in
+// float32, in a 16-bit float (IEEE fp16 or bfloat16, widened inside the kernels), or as
+// int8 with one symmetric scale per output row. Exactly one of F32, Half, I8 is set.
 type Weight struct {
 	// Name is the layer's checkpoint name (without ".weight"), for logs and exported
 	// graphs.
 	Name    string
 	Out, In int
-	F32     []float32 // [Out, In]; nil when quantized
+	F32     []float32 // [Out, In]; nil when quantized or 16-bit
+	Half    []uint16  // [Out, In]: fp16, or bfloat16 when BF16 is set; nil otherwise
+	BF16    bool
 	I8      []int8    // [Out, In]; nil when float
 	Scales  []float32 // [Out]: W[o,i] ≈ Scales[o]·I8[o,i]
 	// ActInt8 asks for int8 activations too (W8A8): each input row is quantized
@@ -32,10 +38,16 @@ func (w *Weight) Prepare(make func() any) any {
 // Quantized reports whether the weight is stored in int8.
 func (w *Weight) Quantized() bool { return w.I8 != nil }
 
+// Is16 reports whether the weight is stored in a 16-bit float.
+func (w *Weight) Is16() bool { return w.Half != nil }
+
 // Bytes is the storage the weight occupies.
 func (w *Weight) Bytes() int {
-	if w.Quantized() {
+	switch {
+	case w.Quantized():
 		return len(w.I8) + 4*len(w.Scales)
+	case w.Is16():
+		return 2 * len(w.Half)
 	}
 	return 4 * len(w.F32)
 }
@@ -46,8 +58,13 @@ type Linear struct {
 	Bias []float32 // [Out] or nil
 }
 
-// RowTo writes row r of the weight (dequantised when int8) into dst: an embedding lookup.
+// RowTo writes row r of the weight (dequantised when int8, widened when 16-bit) into dst:
+// an embedding lookup.
 func (w *Weight) RowTo(r int, dst []float32) {
+	if w.Is16() {
+		HalfToFloat32(w.Half[r*w.In:(r+1)*w.In], w.BF16, dst)
+		return
+	}
 	if w.Quantized() {
 		s := w.Scales[r]
 		for i, q := range w.I8[r*w.In : (r+1)*w.In] {
@@ -56,4 +73,39 @@ func (w *Weight) RowTo(r int, dst []float32) {
 		return
 	}
 	copy(dst, w.F32[r*w.In:(r+1)*w.In])
+}
+
+// Float32 is the weight's values as float32: F32 itself, or a widened copy of a 16-bit
+// weight (for backends without 16-bit kernels); nil for int8.
+func (w *Weight) Float32() []float32 {
+	if !w.Is16() {
+		return w.F32
+	}
+	out := make([]float32, len(w.Half))
+	HalfToFloat32(w.Half, w.BF16, out)
+	return out
+}
+
+// HalfToFloat32 widens 16-bit floats (fp16, or bfloat16 with bf) into dst, exactly.
+// The CPU kernels have vector forms of this; this one serves the cold paths.
+func HalfToFloat32(src []uint16, bf bool, dst []float32) {
+	dst = dst[:len(src)]
+	if bf {
+		for i, h := range src {
+			dst[i] = math.Float32frombits(uint32(h) << 16)
+		}
+		return
+	}
+	for i, h := range src {
+		sign := uint32(h>>15) << 31
+		exp, man := uint32(h>>10)&0x1f, uint32(h)&0x3ff
+		switch {
+		case exp == 0x1f:
+			dst[i] = math.Float32frombits(sign | 0x7f800000 | man<<13)
+		case exp != 0:
+			dst[i] = math.Float32frombits(sign | (exp+112)<<23 | man<<13)
+		default: // zero or subnormal: man·2⁻²⁴
+			dst[i] = math.Float32frombits(sign | math.Float32bits(float32(man)*(1.0/(1<<24))))
+		}
+	}
 }
