@@ -8,6 +8,7 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/edgevlm/edge/camera"
@@ -37,6 +38,9 @@ type ModelConfig struct {
 	Device  string `yaml:"device"`  // cpu or cuda
 	Threads int    `yaml:"threads"` // 0: every core
 	Int8    bool   `yaml:"int8"`    // quantize on load
+	// DType is the precision of the float weight matrices: auto (the default: 16-bit
+	// as stored, fp32 as fp32), fp32, fp16 or bf16; int8 wins where it quantizes.
+	DType string `yaml:"dtype"`
 }
 
 // CameraConfig says where frames come from.
@@ -83,6 +87,9 @@ type ChatConfig struct {
 func (c *Config) Defaults() {
 	if c.Model.Device == "" {
 		c.Model.Device = "cpu"
+	}
+	if c.Model.DType == "" {
+		c.Model.DType = "auto"
 	}
 	if c.Camera.Source == "" {
 		c.Camera.Source = "synthetic"
@@ -132,6 +139,11 @@ func (c Config) Validate() error {
 	}
 	if c.Model.Threads < 0 {
 		bad("model.threads", "must not be negative")
+	}
+	switch strings.ToLower(c.Model.DType) {
+	case "", "auto", "fp32", "fp16", "bf16":
+	default:
+		bad("model.dtype", "%q is not auto, fp32, fp16 or bf16", c.Model.DType)
 	}
 	switch scheduler.Mode(c.Schedule.Mode) {
 	case scheduler.ModeInterval, scheduler.ModeChange, scheduler.ModeTrigger, scheduler.ModeContinuous:

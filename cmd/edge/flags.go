@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
+	"github.com/edgevlm/edge/models/weights"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 	"github.com/edgevlm/edge/runtime/cuda"
@@ -73,6 +74,7 @@ type modelFlags struct {
 	threads int
 	encoder string
 	int8    bool
+	dtype   string
 }
 
 func (m *modelFlags) register(fs *flags) {
@@ -80,6 +82,7 @@ func (m *modelFlags) register(fs *flags) {
 	fs.StringVar(&m.device, "device", "cpu", "where to run: cpu or cuda")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0: every core)")
 	fs.BoolVar(&m.int8, "int8", false, "quantize the model to int8 while loading (W8A8 image path, int8-weight language model)")
+	fs.StringVar(&m.dtype, "dtype", "auto", "precision of the float weight matrices on the CPU: auto (fp16/bf16 stay 16-bit as stored, fp32 stays fp32), fp32 (widen), fp16 or bf16 (narrow fp32 while loading: half the memory); norms and biases stay fp32, and --int8 wins for the matrices it quantizes")
 	fs.StringVar(&m.encoder, "encoder", "native", "image path engine: native, tflite (export the model's image path and run it through TFLite), or a .tflite file")
 }
 
@@ -118,12 +121,16 @@ func (m *modelFlags) loadWith(e env, int8 bool) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	dtype, err := weights.ParseDType(m.dtype)
+	if err != nil {
+		return nil, usagef("--%s", err)
+	}
 	be, err := m.backend(e)
 	if err != nil {
 		return nil, err
 	}
 	progress, end := loadProgress(e)
-	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Progress: progress})
+	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, DType: dtype, Progress: progress})
 	end()
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ on <prefix>/<device>/answer; any message on <prefix>/<device>/trigger asks for a
 description now. The retained <prefix>/<device>/status says "online" (and "offline" as the
 last will). Without a broker, an embedded one listens on 127.0.0.1:1883.
 
-Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_CAMERA,
+Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_DTYPE, EDGE_CAMERA,
 EDGE_MODE, EDGE_INTERVAL, EDGE_PROMPT, EDGE_MQTT_BROKER, EDGE_MQTT_USERNAME,
 EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID), then flags; later ones win.
 
@@ -121,6 +121,9 @@ Examples:
 		if set["int8"] {
 			cfg.Model.Int8 = mf.int8
 		}
+		if set["dtype"] {
+			cfg.Model.DType = mf.dtype
+		}
 		if set["max-fps"] {
 			cfg.Camera.MaxFPS = *maxFPS
 		}
@@ -142,7 +145,7 @@ Examples:
 			level = slog.LevelInfo
 		}
 		logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads}
+		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, dtype: cfg.Model.DType}
 		m, err := mf.loadWith(e, cfg.Model.Int8)
 		if err != nil {
 			return err
@@ -225,7 +228,7 @@ func loadRunConfigInto(path string, dst *loop.Config, doc any) (loop.Config, err
 	}
 	cfg := dst
 	envs := map[string]*string{
-		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
+		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_DTYPE": &cfg.Model.DType, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
 		"EDGE_PROMPT": &cfg.Prompt, "EDGE_MQTT_BROKER": &cfg.MQTT.Broker, "EDGE_MQTT_USERNAME": &cfg.MQTT.Username,
 		"EDGE_MQTT_PASSWORD": &cfg.MQTT.Password, "EDGE_MQTT_PREFIX": &cfg.MQTT.Prefix, "EDGE_DEVICE_ID": &cfg.MQTT.DeviceID,
 	}

@@ -58,6 +58,9 @@ type Options struct {
 	// Int8 quantizes the float weights while loading, as `edge quantize` would write them
 	// (W8A8 for the vision encoder and Q-Former, weight-only for the language model).
 	Int8 bool
+	// DType is the precision the float matrices are kept in (the zero value keeps
+	// 16-bit ones as stored and fp32 as fp32); Int8 wins for the matrices it quantizes.
+	DType weights.DType
 	// LMW8A8 also runs the language model's linear layers with int8 activations.
 	LMW8A8 bool
 	// ImagePathOnly binds the vision model, Q-Former and projection but no language
@@ -212,6 +215,7 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 	}
 	b := weights.NewBinder(store)
 	b.SetQuantization(quantization(cfg, opts))
+	b.SetDType(opts.DType)
 	if opts.Progress != nil {
 		b.SetProgress(progress(cfg, store, opts))
 	}

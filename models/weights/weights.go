@@ -43,6 +43,52 @@ type ViewStore interface {
 	Int8View(name string) ([]int8, bool)
 }
 
+// HalfStore is what a Store may offer for 16-bit float matrices (F16, BF16): their raw
+// values in place where the layout allows (ok false otherwise), or copied.
+type HalfStore interface {
+	HalfView(name string) (vals []uint16, bf16, ok bool)
+	Half(name string) (vals []uint16, bf16 bool, err error)
+}
+
+// DType is the precision float matrices are kept in (norms, biases and other vectors
+// stay fp32 whatever it says).
+type DType string
+
+const (
+	// Auto keeps 16-bit matrices (F16, BF16) as stored and widens nothing else.
+	Auto DType = "auto"
+	FP32 DType = "fp32" // widen 16-bit matrices to fp32
+	FP16 DType = "fp16" // narrow fp32 (or bfloat16) matrices to IEEE fp16
+	BF16 DType = "bf16" // narrow fp32 (or fp16) matrices to bfloat16
+)
+
+// ParseDType reads a --dtype value; "" is Auto.
+func ParseDType(s string) (DType, error) {
+	switch d := DType(strings.ToLower(s)); d {
+	case "":
+		return Auto, nil
+	case Auto, FP32, FP16, BF16:
+		return d, nil
+	}
+	return "", fmt.Errorf("dtype %q: use auto, fp32, fp16 or bf16", s)
+}
+
+// kept is the storage a float matrix stored as dtype gets: "F32", "F16" or "BF16".
+func (d DType) kept(stored string) string {
+	switch d {
+	case FP16:
+		return "F16"
+	case BF16:
+		return "BF16"
+	case FP32:
+		return "F32"
+	}
+	if stored == "F16" || stored == "BF16" {
+		return stored
+	}
+	return "F32"
+}
+
 // Spec is one tensor a model binds.
 type Spec struct {
 	Name  string
@@ -57,6 +103,7 @@ type Binder struct {
 	errs  []error
 	bytes int64
 	quant Quantization
+	dtype DType
 	bound func(name string) // sees each tensor bound (progress)
 }
 
@@ -78,6 +125,10 @@ func NewBinder(store Store) *Binder { return &Binder{store: store} }
 
 // SetQuantization sets how int8 weights are read and made.
 func (b *Binder) SetQuantization(q Quantization) { b.quant = q }
+
+// SetDType sets the precision float matrices are kept in (the zero value is Auto).
+// Matrices quantized on load are int8 whatever it says.
+func (b *Binder) SetDType(d DType) { b.dtype = d }
 
 // SetProgress makes the binder call fn with each tensor's name once it is bound.
 func (b *Binder) SetProgress(fn func(name string)) { b.bound = fn }
@@ -207,7 +258,7 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 		}
 		w.I8, w.Scales = q, scales
 		b.bytes += int64(len(w.I8) + 4*len(w.Scales))
-	default:
+	case b.dtype.kept(dtype) == "F32":
 		data, err := b.float32(name)
 		if err != nil {
 			b.fail("tensor %s: %w", name, err)
@@ -215,6 +266,15 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 		}
 		w.F32 = data
 		b.bytes += int64(4 * len(data))
+	default:
+		w.BF16 = b.dtype.kept(dtype) == "BF16"
+		data, err := b.half(name, dtype, w.BF16, out, in)
+		if err != nil {
+			b.fail("tensor %s: %w", name, err)
+			return w
+		}
+		w.Half = data
+		b.bytes += int64(2 * len(data))
 	}
 	w.ActInt8 = w.I8 != nil && b.quant.W8A8 != nil && b.quant.W8A8(name)
 	b.done(name)
@@ -250,28 +310,55 @@ func (b *Binder) int8(name string) ([]int8, error) {
 	return q, err
 }
 
-// quantizeBlock is how many rows a quantizing worker converts at a time.
-const quantizeBlock = 32
+// half is a 16-bit matrix's values (bfloat16 with bf, else fp16): in place in the store
+// where it holds them so, else copied, or converted from another float type straight
+// into the final buffer (the stored bytes released after).
+func (b *Binder) half(name, stored string, bf bool, rows, cols int) ([]uint16, error) {
+	want := "F16"
+	if bf {
+		want = "BF16"
+	}
+	if hs, ok := b.store.(HalfStore); ok && stored == want {
+		if v, _, ok := hs.HalfView(name); ok {
+			return v, nil
+		}
+		v, _, err := hs.Half(name)
+		if err == nil {
+			b.release(name)
+		}
+		return v, err
+	}
+	narrow := safetensors.F32ToF16
+	if bf {
+		narrow = safetensors.F32ToBF16
+	}
+	out := make([]uint16, rows*cols)
+	err := b.floatRows(name, rows, cols, func(lo, hi int, f []float32) {
+		for i, v := range f {
+			out[lo*cols+i] = narrow(v)
+		}
+	})
+	return out, err
+}
 
-// quantize makes int8 rows and scales of a float matrix [rows, cols] straight into their
-// final buffers: from a RowStore a block of rows at a time on every core (one block of
+// convertBlock is how many rows a converting worker reads at a time.
+const convertBlock = 32
+
+// floatRows hands a float matrix [rows, cols] to use, rows [lo, hi) at a time with
+// their values f: from a RowStore a block of rows at a time on every core (one block of
 // floats per worker, never the whole tensor), releasing the stored bytes after; from
-// another store through one float copy.
-func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error) {
-	q := make([]int8, rows*cols)
-	scales := make([]float32, rows)
+// another store through one float copy. use is called concurrently on disjoint rows.
+func (b *Binder) floatRows(name string, rows, cols int, use func(lo, hi int, f []float32)) error {
 	rs, ok := b.store.(RowStore)
 	if !ok {
 		data, err := b.store.Float32(name)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		for r := range rows {
-			scales[r] = b.quant.QuantizeRow(data[r*cols:(r+1)*cols], q[r*cols:(r+1)*cols])
-		}
-		return q, scales, nil
+		use(0, rows, data)
+		return nil
 	}
-	blocks := (rows + quantizeBlock - 1) / quantizeBlock
+	blocks := (rows + convertBlock - 1) / convertBlock
 	workers := min(goruntime.GOMAXPROCS(0), blocks)
 	var next atomic.Int64
 	errs := make([]error, workers)
@@ -280,29 +367,43 @@ func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]float32, quantizeBlock*cols)
+			buf := make([]float32, convertBlock*cols)
 			for {
 				blk := int(next.Add(1) - 1)
 				if blk >= blocks {
 					return
 				}
-				lo, hi := blk*quantizeBlock, min((blk+1)*quantizeBlock, rows)
+				lo, hi := blk*convertBlock, min((blk+1)*convertBlock, rows)
 				f := buf[:(hi-lo)*cols]
 				if err := rs.Float32Rows(name, cols, lo, hi, f); err != nil {
 					errs[wk] = err
 					return
 				}
-				for r := lo; r < hi; r++ {
-					scales[r] = b.quant.QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[r*cols:(r+1)*cols])
-				}
+				use(lo, hi, f)
 			}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return err
 	}
 	rs.Release(name)
+	return nil
+}
+
+// quantize makes int8 rows and scales of a float matrix [rows, cols] straight into their
+// final buffers (see floatRows).
+func (b *Binder) quantize(name string, rows, cols int) ([]int8, []float32, error) {
+	q := make([]int8, rows*cols)
+	scales := make([]float32, rows)
+	err := b.floatRows(name, rows, cols, func(lo, hi int, f []float32) {
+		for r := lo; r < hi; r++ {
+			scales[r] = b.quant.QuantizeRow(f[(r-lo)*cols:(r-lo+1)*cols], q[r*cols:(r+1)*cols])
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	return q, scales, nil
 }
 
@@ -324,6 +425,8 @@ func (s archive) Int8(name string) ([]int8, error)       { return s.a.Int8(name)
 func (s archive) Float32Rows(name string, cols, lo, hi int, dst []float32) error {
 	return s.a.Float32Rows(name, cols, lo, hi, dst)
 }
-func (s archive) Release(name string)                       { s.a.Release(name) }
-func (s archive) Float32View(name string) ([]float32, bool) { return s.a.Float32View(name) }
-func (s archive) Int8View(name string) ([]int8, bool)       { return s.a.Int8View(name) }
+func (s archive) Release(name string)                         { s.a.Release(name) }
+func (s archive) Float32View(name string) ([]float32, bool)   { return s.a.Float32View(name) }
+func (s archive) Int8View(name string) ([]int8, bool)         { return s.a.Int8View(name) }
+func (s archive) HalfView(name string) ([]uint16, bool, bool) { return s.a.HalfView(name) }
+func (s archive) Half(name string) ([]uint16, bool, error)    { return s.a.Half(name) }
