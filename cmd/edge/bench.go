@@ -20,6 +20,7 @@ import (
 	"github.com/edgevlm/edge/camera/scene"
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/models/weights"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 	"github.com/edgevlm/edge/runtime/kernels"
@@ -33,7 +34,8 @@ func benchCommand() command {
 	c.usage = `Usage: edge bench [flags]
 
 Captions a rendered scene --runs times after --warmup runs and prints the median and the
-10th–90th percentile spread of each stage, in fp32 and int8. --shapes adds the public
+10th–90th percentile spread of each stage, in fp32 and int8 (and, with --weights, fp16
+or bf16: the float matrices kept 16-bit and widened inside the kernels). --shapes adds the public
 checkpoints' full-size shapes with random weights made in memory (configs from
 --configs); where fp32 does not fit in memory, the image path runs in full and the
 language model with a few layers, extrapolated linearly to all of them (said in the
@@ -46,6 +48,7 @@ Examples:
   edge bench --shapes shapes,blip2-opt-2.7b,blip2-flan-t5-xl --runs 3 --threads 2
   edge bench --batch 4 --threads 2       # also the image path on 4 frames at once, per frame
   edge bench --shapes blip2-opt-2.7b --weights int8 --runs 5
+  edge bench --shapes blip2-opt-2.7b --weights fp32,fp16 --runs 3 --threads 2
   edge bench --model ~/models/blip2-opt-2.7b --runs 3`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
@@ -55,7 +58,7 @@ Examples:
 		warmup := fs.Int("warmup", 2, "untimed runs first (at most 1 for the full-size shapes)")
 		tokens := fs.Int("tokens", 12, "tokens to decode per run (EOS is ignored so every run decodes as many)")
 		batch := fs.Int("batch", 1, "also time the image path on this many frames at once (reported per frame)")
-		weightSets := fs.String("weights", "fp32,int8", "weights to time, comma-separated: fp32, int8")
+		weightSets := fs.String("weights", "fp32,int8", "weights to time, comma-separated: fp32, int8, fp16, bf16 (fp16/bf16: the float matrices narrowed on load, as --dtype does)")
 		asJSON := fs.Bool("json", false, "print JSON")
 		cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed work to this file")
 		shapes := fs.String("shapes", "shapes", "models to time, comma-separated: shapes (the --model checkpoint, default the embedded one), "+strings.Join(fullShapes, ", "))
@@ -69,15 +72,13 @@ Examples:
 		if *runs < 1 || *warmup < 0 || *tokens < 1 || *batch < 1 {
 			return usagef("--runs, --tokens and --batch must be at least 1, --warmup not negative")
 		}
-		var weights []bool
+		var sets []string
 		for _, w := range strings.Split(*weightSets, ",") {
 			switch w {
-			case "fp32":
-				weights = append(weights, false)
-			case "int8":
-				weights = append(weights, true)
+			case "fp32", "int8", "fp16", "bf16":
+				sets = append(sets, w)
 			default:
-				return usagef("unknown --weights entry %q: use fp32, int8", w)
+				return usagef("unknown --weights entry %q: use fp32, int8, fp16, bf16", w)
 			}
 		}
 		layersA, layersB, err := parseLayerPair(*lmLayers)
@@ -119,7 +120,7 @@ Examples:
 			defer pprof.StopCPUProfile()
 		}
 		img := scene.Render(scene.Layout{Background: "gray", Shapes: []scene.Shape{{Kind: "circle", Color: "red", CX: 112, CY: 112, R: 40}}}, 448, 1)
-		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch, weights: weights}
+		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch, weights: sets}
 		for _, name := range names {
 			var rows []benchRow
 			var err error
@@ -278,15 +279,20 @@ type bencher struct {
 	threads              int
 	img                  image.Image
 	runs, warmup, tokens int
-	batch                int    // > 1: also the image path on this many frames at once
-	weights              []bool // int8 or not, in order
+	batch                int      // > 1: also the image path on this many frames at once
+	weights              []string // fp32, int8, fp16 or bf16, in order
 }
 
 // checkpoint times the --model checkpoint (default: the embedded shapes model).
 func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 	var rows []benchRow
-	for _, int8 := range b.weights {
-		m, err := mf.loadWith(b.e, int8)
+	for _, w := range b.weights {
+		int8 := w == "int8"
+		f := *mf
+		if w == "fp16" || w == "bf16" {
+			f.dtype = w
+		}
+		m, err := f.loadWith(b.e, int8)
 		if err != nil {
 			return nil, err
 		}
@@ -300,18 +306,19 @@ func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		row.Weights = weightsName(int8)
-		row.DecodeBytes = blip2.DecodeBytes(m.Config, int8, false)
+		row.Weights = w
+		row.DecodeBytes = decodeBytes(m.Config, w)
 		rows = append(rows, row)
 	}
 	return rows, nil
 }
 
-func weightsName(int8 bool) string {
-	if int8 {
-		return "int8"
+// decodeBytes is the weight bytes a decoded token reads with weights w.
+func decodeBytes(cfg *hfconfig.Config, w string) int64 {
+	if w == "fp16" || w == "bf16" {
+		return blip2.HalfDecodeBytes(cfg)
 	}
-	return "fp32"
+	return blip2.DecodeBytes(cfg, w == "int8", false)
 }
 
 // fullSize times a public checkpoint's shapes with random weights: int8 in full, and
@@ -323,21 +330,24 @@ func (b *bencher) fullSize(dir, name string, memFraction float64, layersA, layer
 	}
 	ids := benchIDs(cfg)
 	var rows []benchRow
-	for _, int8 := range b.weights {
-		need := blip2.WeightBytes(cfg, int8, false)
+	for _, w := range b.weights {
+		need := blip2.WeightBytes(cfg, w == "int8", false)
+		if w == "fp16" || w == "bf16" {
+			need = blip2.HalfWeightBytes(cfg)
+		}
 		avail := availableMemory()
 		fits := avail == 0 || float64(need) <= memFraction*float64(avail)
 		var row benchRow
 		if fits {
-			row, err = b.random(cfg, int8, ids)
+			row, err = b.random(cfg, w, ids)
 		} else {
-			row, err = b.extrapolated(cfg, int8, ids, layersA, layersB, need, avail, memFraction)
+			row, err = b.extrapolated(cfg, w, ids, layersA, layersB, need, avail, memFraction)
 		}
 		if err != nil {
 			return nil, err
 		}
-		row.Model, row.Weights = name, weightsName(int8)
-		row.DecodeBytes = blip2.DecodeBytes(cfg, int8, false)
+		row.Model, row.Weights = name, w
+		row.DecodeBytes = decodeBytes(cfg, w)
 		rows = append(rows, row)
 	}
 	return rows, nil
@@ -369,10 +379,16 @@ func benchIDs(cfg *hfconfig.Config) []int {
 	return append(ids, cfg.Text.BosTokenID)
 }
 
-// random builds cfg from random weights, times it and frees it.
-func (b *bencher) random(cfg *hfconfig.Config, int8 bool, ids []int) (benchRow, error) {
+// random builds cfg from random weights (w: fp32, int8, fp16 or bf16), times it and
+// frees it.
+func (b *bencher) random(cfg *hfconfig.Config, w string, ids []int) (benchRow, error) {
 	defer freeMemory()
-	m, err := blip2.FromStore(cfg, blip2.NewRandomStore(cfg, int8, false), nil, blip2.Options{Backend: b.be, Int8: int8})
+	int8 := w == "int8"
+	opts := blip2.Options{Backend: b.be, Int8: int8}
+	if w == "fp16" || w == "bf16" {
+		opts.DType = weights.DType(w)
+	}
+	m, err := blip2.FromStore(cfg, blip2.NewRandomStore(cfg, int8, false), nil, opts)
 	if err != nil {
 		return benchRow{}, err
 	}
@@ -399,15 +415,15 @@ func lmLayers(cfg *hfconfig.Config) int {
 
 // extrapolated times the full image path with language models of a and b layers and
 // extends the language-model stages linearly to all layers.
-func (b *bencher) extrapolated(cfg *hfconfig.Config, int8 bool, ids []int, la, lb int, need, avail int64, memFraction float64) (benchRow, error) {
+func (b *bencher) extrapolated(cfg *hfconfig.Config, w string, ids []int, la, lb int, need, avail int64, memFraction float64) (benchRow, error) {
 	full := lmLayers(cfg)
 	lb = min(lb, full)
 	la = min(la, lb-1)
-	rowA, err := b.random(withLayers(cfg, la), int8, ids)
+	rowA, err := b.random(withLayers(cfg, la), w, ids)
 	if err != nil {
 		return benchRow{}, err
 	}
-	rowB, err := b.random(withLayers(cfg, lb), int8, ids)
+	rowB, err := b.random(withLayers(cfg, lb), w, ids)
 	if err != nil {
 		return benchRow{}, err
 	}
@@ -431,7 +447,7 @@ func (b *bencher) extrapolated(cfg *hfconfig.Config, int8 bool, ids []int, la, l
 		row.Stages = append(row.Stages, *bs) // the image path is timed in full
 	}
 	row.Note = fmt.Sprintf("%s weights take %.1f GB, over the %.1f GB allowed of %.1f GB available: image path timed in full; first token and decoding timed with %d and %d of the %d language-model layers and extrapolated linearly",
-		weightsName(int8), float64(need)/1e9, float64(avail)*memFraction/1e9, float64(avail)/1e9, la, lb, full)
+		w, float64(need)/1e9, float64(avail)*memFraction/1e9, float64(avail)/1e9, la, lb, full)
 	return row, nil
 }
 

@@ -9,8 +9,9 @@ import (
 )
 
 // tensorBytes is a tensor's storage as the runtime holds it: int8 with one float
-// scale per row where int8 models quantize it, float32 otherwise.
-func tensorBytes(s weights.Spec, int8, lmW8A8 bool) int64 {
+// scale per row where int8 models quantize it, 16-bit for the matrices of a half
+// (fp16 or bf16) model, float32 otherwise.
+func tensorBytes(s weights.Spec, int8, lmW8A8, half bool) int64 {
 	n := int64(1)
 	for _, d := range s.Shape {
 		n *= int64(d)
@@ -18,15 +19,31 @@ func tensorBytes(s weights.Spec, int8, lmW8A8 bool) int64 {
 	if int8 && roleOf(s.Name, s.Shape, lmW8A8) != quant.Keep {
 		return n + 4*int64(s.Shape[0])
 	}
+	if half && s.Matrix {
+		return 2 * n
+	}
 	return 4 * n
 }
+
+// HalfWeightBytes is WeightBytes for a model whose float matrices are fp16 or bf16
+// (--dtype fp16/bf16, or a 16-bit checkpoint); vectors stay fp32.
+func HalfWeightBytes(cfg *hfconfig.Config) int64 {
+	var total int64
+	for _, s := range ExpectedTensors(cfg) {
+		total += tensorBytes(s, false, false, true)
+	}
+	return total
+}
+
+// HalfDecodeBytes is DecodeBytes with 16-bit matrices.
+func HalfDecodeBytes(cfg *hfconfig.Config) int64 { return decodeBytes(cfg, false, false, true) }
 
 // WeightBytes is the memory the weights of cfg take when loaded (fp32, or int8 as
 // Options.Int8 makes them): what a machine must hold before building the model.
 func WeightBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
 	var total int64
 	for _, s := range ExpectedTensors(cfg) {
-		total += tensorBytes(s, int8, lmW8A8)
+		total += tensorBytes(s, int8, lmW8A8, false)
 	}
 	return total
 }
@@ -37,6 +54,10 @@ func WeightBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
 // cross-attention keys and values (computed once per prompt). Divided by the memory
 // bandwidth it is the least time a decoded token can take.
 func DecodeBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
+	return decodeBytes(cfg, int8, lmW8A8, false)
+}
+
+func decodeBytes(cfg *hfconfig.Config, int8, lmW8A8, half bool) int64 {
 	specs := ExpectedTensors(cfg)
 	tied := true
 	for _, s := range specs {
@@ -60,7 +81,7 @@ func DecodeBytes(cfg *hfconfig.Config, int8, lmW8A8 bool) int64 {
 				continue
 			}
 		}
-		total += tensorBytes(s, int8, lmW8A8)
+		total += tensorBytes(s, int8, lmW8A8, half)
 	}
 	return total
 }

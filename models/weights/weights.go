@@ -93,6 +93,9 @@ func (d DType) kept(stored string) string {
 type Spec struct {
 	Name  string
 	Shape []int
+	// Matrix marks a linear layer's weight or an embedding table: what --dtype narrows
+	// and int8 quantizes (vectors and other tensors stay fp32).
+	Matrix bool
 }
 
 // Binder hands out tensors by name and remembers every name it was asked for and every
@@ -235,6 +238,7 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 	w := &runtime.Weight{Out: out, In: in, Name: prefix}
 	name := prefix + ".weight"
 	dtype, ok := b.check(name, shape)
+	b.specs[len(b.specs)-1].Matrix = true
 	if !ok {
 		return w
 	}
