@@ -8,6 +8,7 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/edgevlm/edge/board/memory"
@@ -42,6 +43,9 @@ type ModelConfig struct {
 	// MaxMemory refuses a model that would take more (7G, 7000M, 6.5GiB); empty: the
 	// cgroup's memory limit, else the memory available when it loads.
 	MaxMemory string `yaml:"max_memory"`
+	// DType is the precision of the float weight matrices: auto (the default: 16-bit
+	// as stored, fp32 as fp32), fp32, fp16 or bf16; int8 wins where it quantizes.
+	DType string `yaml:"dtype"`
 }
 
 // CameraConfig says where frames come from.
@@ -88,6 +92,9 @@ type ChatConfig struct {
 func (c *Config) Defaults() {
 	if c.Model.Device == "" {
 		c.Model.Device = "cpu"
+	}
+	if c.Model.DType == "" {
+		c.Model.DType = "auto"
 	}
 	if c.Camera.Source == "" {
 		c.Camera.Source = "synthetic"
@@ -145,6 +152,11 @@ func (c Config) Validate() error {
 		if _, err := memory.ParseSize(c.Model.MaxMemory); err != nil {
 			bad("model.max_memory", "%v", err)
 		}
+	}
+	switch strings.ToLower(c.Model.DType) {
+	case "", "auto", "fp32", "fp16", "bf16":
+	default:
+		bad("model.dtype", "%q is not auto, fp32, fp16 or bf16", c.Model.DType)
 	}
 	switch scheduler.Mode(c.Schedule.Mode) {
 	case scheduler.ModeInterval, scheduler.ModeChange, scheduler.ModeTrigger, scheduler.ModeContinuous:

@@ -74,6 +74,10 @@ func TestBigCheckpoints(t *testing.T) {
 			}))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644))
 		}
+		floatKept := f32Kept
+		if dtype == safetensors.F16 || dtype == safetensors.BF16 {
+			floatKept = blip2.HalfWeightBytes(cfg) // 16-bit matrices stay 16-bit (--dtype auto)
+		}
 		out, out4 := dir+"-int8", dir+"-int4"
 		require.NoError(t, os.RemoveAll(out))
 		require.NoError(t, os.RemoveAll(out4))
@@ -84,7 +88,7 @@ func TestBigCheckpoints(t *testing.T) {
 			kept int64 // weights the command keeps (0: none)
 		}{
 			{"`edge info --model DIR`", []string{"info", "--model", dir}, 0},
-			{"`edge caption --model DIR`", []string{"caption", "--model", dir, "--max-new-tokens", tokens, image}, f32Kept},
+			{"`edge caption --model DIR`", []string{"caption", "--model", dir, "--max-new-tokens", tokens, image}, floatKept},
 			{"`edge caption --model DIR --int8`", []string{"caption", "--model", dir, "--int8", "--max-new-tokens", tokens, image}, int8Kept},
 			{"`edge quantize DIR OUT`", []string{"quantize", dir, out}, int8Kept},
 			{"`edge caption --model OUT` (int8)", []string{"caption", "--model", out, "--max-new-tokens", tokens, image}, int8Kept},

@@ -20,6 +20,7 @@ import (
 	"github.com/edgevlm/edge/camera/scene"
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/hfconfig"
+	"github.com/edgevlm/edge/models/weights"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 	"github.com/edgevlm/edge/runtime/kernels"
@@ -33,7 +34,8 @@ func benchCommand() command {
 	c.usage = `Usage: edge bench [flags]
 
 Captions a rendered scene --runs times after --warmup runs and prints the median and the
-10th–90th percentile spread of each stage, in fp32 and int8. --shapes adds the public
+10th–90th percentile spread of each stage, in fp32 and int8 (and, with --weights, int4,
+or fp16 and bf16: the float matrices kept 16-bit and widened inside the kernels). --shapes adds the public
 checkpoints' full-size shapes with random weights made in memory (configs from
 --configs); where fp32 does not fit in memory, the image path runs in full and the
 language model with a few layers, extrapolated linearly to all of them (said in the
@@ -47,6 +49,7 @@ Examples:
   edge bench --batch 4 --threads 2       # also the image path on 4 frames at once, per frame
   edge bench --shapes blip2-opt-2.7b --weights int8 --runs 5
   edge bench --shapes blip2-opt-2.7b --weights int4 --threads 2 --runs 3
+  edge bench --shapes blip2-opt-2.7b --weights fp32,fp16 --runs 3 --threads 2
   edge bench --model ~/models/blip2-opt-2.7b --runs 3`
 	c.run = func(ctx context.Context, e env, args []string) error {
 		fs := newFlags(e, c)
@@ -56,7 +59,7 @@ Examples:
 		warmup := fs.Int("warmup", 2, "untimed runs first (at most 1 for the full-size shapes)")
 		tokens := fs.Int("tokens", 12, "tokens to decode per run (EOS is ignored so every run decodes as many)")
 		batch := fs.Int("batch", 1, "also time the image path on this many frames at once (reported per frame)")
-		weightSets := fs.String("weights", "fp32,int8", "weights to time, comma-separated: fp32, int8, int4")
+		weightSets := fs.String("weights", "fp32,int8", "weights to time, comma-separated: fp32, int8, int4, fp16, bf16 (fp16/bf16: the float matrices narrowed on load, as --dtype does)")
 		asJSON := fs.Bool("json", false, "print JSON")
 		cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed work to this file")
 		shapes := fs.String("shapes", "shapes", "models to time, comma-separated: shapes (the --model checkpoint, default the embedded one), "+strings.Join(fullShapes, ", "))
@@ -73,10 +76,10 @@ Examples:
 		var weights []precision
 		for _, w := range strings.Split(*weightSets, ",") {
 			switch p := precision(w); p {
-			case fp32, int8, int4:
+			case fp32, int8, int4, fp16, bf16:
 				weights = append(weights, p)
 			default:
-				return usagef("unknown --weights entry %q: use fp32, int8, int4", w)
+				return usagef("unknown --weights entry %q: use fp32, int8, int4, fp16, bf16", w)
 			}
 		}
 		layersA, layersB, err := parseLayerPair(*lmLayers)
@@ -293,8 +296,12 @@ type bencher struct {
 func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 	var rows []benchRow
 	for _, p := range b.weights {
+		f := *mf
+		if p.half() || p == fp32 {
+			f.dtype = string(p) // the row's weights are what it says, whatever the checkpoint stores
+		}
 		start := time.Now()
-		m, err := mf.loadWith(b.e, p == int8, p == int4)
+		m, err := f.loadWith(b.e, p == int8, p == int4)
 		if err != nil {
 			return nil, err
 		}
@@ -322,25 +329,35 @@ func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 }
 
 // precision is how a benchmarked model holds its weights: fp32, int8 (as --int8 makes
-// them) or int4 (as --int4).
+// them), int4 (as --int4), or fp16 and bf16 (as --dtype makes them).
 type precision string
 
 const (
 	fp32 precision = "fp32"
 	int8 precision = "int8"
 	int4 precision = "int4"
+	fp16 precision = "fp16"
+	bf16 precision = "bf16"
 )
 
+func (p precision) half() bool { return p == fp16 || p == bf16 }
+
 func (p precision) weightBytes(cfg *hfconfig.Config) int64 {
-	if p == int4 {
+	switch {
+	case p == int4:
 		return blip2.Int4WeightBytes(cfg, blip2.DefaultInt4Group)
+	case p.half():
+		return blip2.HalfWeightBytes(cfg)
 	}
 	return blip2.WeightBytes(cfg, p == int8, false)
 }
 
 func (p precision) decodeBytes(cfg *hfconfig.Config) int64 {
-	if p == int4 {
+	switch {
+	case p == int4:
 		return blip2.Int4DecodeBytes(cfg, blip2.DefaultInt4Group)
+	case p.half():
+		return blip2.HalfDecodeBytes(cfg)
 	}
 	return blip2.DecodeBytes(cfg, p == int8, false)
 }
@@ -407,7 +424,11 @@ func (b *bencher) random(cfg *hfconfig.Config, p precision, ids []int) (benchRow
 	if p == int4 {
 		store = blip2.NewRandomStoreInt4(cfg)
 	}
-	m, err := blip2.FromStore(cfg, store, nil, blip2.Options{Backend: b.be, Int8: p == int8, Int4: p == int4})
+	opts := blip2.Options{Backend: b.be, Int8: p == int8, Int4: p == int4}
+	if p.half() {
+		opts.DType = weights.DType(p)
+	}
+	m, err := blip2.FromStore(cfg, store, nil, opts)
 	if err != nil {
 		return benchRow{}, err
 	}

@@ -78,10 +78,10 @@ func TestBenchExtrapolated(t *testing.T) {
 		cfg, err := hfconfig.Load(filepath.Join("../../testdata", dir))
 		require.NoError(t, err)
 		require.Equal(t, 1, lmLayers(withLayers(cfg, 1)))
-		b := &bencher{ctx: t.Context(), be: be, threads: 2, img: testImage(), runs: 2, warmup: 0, tokens: 2, batch: 2, weights: []precision{fp32, int8, int4}}
+		b := &bencher{ctx: t.Context(), be: be, threads: 2, img: testImage(), runs: 2, warmup: 0, tokens: 2, batch: 2, weights: []precision{fp32, int8, int4, fp16}}
 		rows, err := b.fullSize(filepath.Join("../../testdata", dir), "tiny", 0, 1, 2)
 		require.NoError(t, err)
-		require.Len(t, rows, 3)
+		require.Len(t, rows, 4)
 		for _, r := range rows {
 			require.Contains(t, r.Note, "extrapolated")
 			require.NotNil(t, r.stage("image path, batch of 2, per frame"), "the batch is timed in full: %+v", r.Stages)

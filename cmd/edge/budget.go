@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/edgevlm/edge/models/weights"
 	"strings"
 
 	"github.com/edgevlm/edge/board/jetson"
@@ -27,7 +28,7 @@ func (m *modelFlags) budget() (b memory.Budget, ok bool, err error) {
 // checkBudget refuses, before any weight is read, a model that would not fit the memory
 // budget, and says what would: the kernel would otherwise kill the process halfway
 // through a load of tens of seconds.
-func (m *modelFlags) checkBudget(dir string, int8, int4 bool, be runtime.Backend) error {
+func (m *modelFlags) checkBudget(dir string, int8, int4 bool, dtype weights.DType, be runtime.Backend) error {
 	budget, known, err := m.budget()
 	if err != nil || !known {
 		return err
@@ -40,7 +41,7 @@ func (m *modelFlags) checkBudget(dir string, int8, int4 bool, be runtime.Backend
 	// Jetson both are in the one memory.
 	board, _ := jetson.Detect("/")
 	deviceCopy := be.Name() == "cuda" && board.IsJetson
-	opts := blip2.NeedOptions{Int8: int8, DeviceCopy: deviceCopy}
+	opts := blip2.NeedOptions{Int8: int8, DeviceCopy: deviceCopy, DType: dtype}
 	if int4 {
 		opts.Int4 = blip2.DefaultInt4Group
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/edgevlm/edge/models/blip2"
 	"github.com/edgevlm/edge/models/shapes"
+	"github.com/edgevlm/edge/models/weights"
 	"github.com/edgevlm/edge/runtime"
 	"github.com/edgevlm/edge/runtime/cpu"
 	"github.com/edgevlm/edge/runtime/cuda"
@@ -74,6 +75,7 @@ type modelFlags struct {
 	int8      bool
 	int4      bool
 	maxMemory string
+	dtype     string
 	// beforeLoad, when set, runs once the budget allows the model, before its weights
 	// are read; onProgress also sees the load's progress (edge run's MQTT status).
 	beforeLoad func(dir string) error
@@ -87,6 +89,7 @@ func (m *modelFlags) register(fs *flags) {
 	fs.BoolVar(&m.int8, "int8", false, "quantize the model to int8 while loading (W8A8 image path, int8-weight language model)")
 	fs.BoolVar(&m.int4, "int4", false, "as --int8, but the language model's linear layers in int4 (groups of 64, fp16 scales)")
 	fs.StringVar(&m.maxMemory, "max-memory", "", "refuse before loading a model that would take more than this, e.g. 7G, 7000M, 6.5GiB (default: the cgroup's memory limit, else the memory available now)")
+	fs.StringVar(&m.dtype, "dtype", "auto", "precision of the float weight matrices on the CPU: auto (fp16/bf16 stay 16-bit as stored, fp32 stays fp32), fp32 (widen), fp16 or bf16 (narrow fp32 while loading: half the memory); norms and biases stay fp32, and --int8 wins for the matrices it quantizes")
 	fs.StringVar(&m.encoder, "encoder", "native", "image path engine: native, tflite (export the model's image path and run it through TFLite), or a .tflite file")
 }
 
@@ -129,11 +132,15 @@ func (m *modelFlags) loadWith(e env, int8, int4 bool) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	dtype, err := weights.ParseDType(m.dtype)
+	if err != nil {
+		return nil, usagef("--%s", err)
+	}
 	be, err := m.backend(e)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.checkBudget(dir, int8, int4, be); err != nil {
+	if err := m.checkBudget(dir, int8, int4, dtype, be); err != nil {
 		return nil, err
 	}
 	if m.beforeLoad != nil {
@@ -142,7 +149,7 @@ func (m *modelFlags) loadWith(e env, int8, int4 bool) (*blip2.Model, error) {
 		}
 	}
 	progress, end := loadProgress(e, m.onProgress)
-	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Int4: int4, Progress: progress})
+	model, err := blip2.Load(dir, blip2.Options{Backend: be, Int8: int8, Int4: int4, DType: dtype, Progress: progress})
 	end()
 	if err != nil {
 		return nil, err

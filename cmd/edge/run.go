@@ -31,7 +31,7 @@ on <prefix>/<device>/answer; any message on <prefix>/<device>/trigger asks for a
 description now. The retained <prefix>/<device>/status says "online" (and "offline" as the
 last will). Without a broker, an embedded one listens on 127.0.0.1:1883.
 
-Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_CAMERA,
+Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_DTYPE, EDGE_CAMERA,
 EDGE_MODE, EDGE_INTERVAL, EDGE_PROMPT, EDGE_MQTT_BROKER, EDGE_MQTT_USERNAME,
 EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID, EDGE_MAX_MEMORY), then flags; later
 ones win.
@@ -127,6 +127,9 @@ Examples:
 		if set["int4"] {
 			cfg.Model.Int4 = mf.int4
 		}
+		if set["dtype"] {
+			cfg.Model.DType = mf.dtype
+		}
 		if set["max-fps"] {
 			cfg.Camera.MaxFPS = *maxFPS
 		}
@@ -156,7 +159,7 @@ Examples:
 		// The MQTT client comes before the model, so that the status says "loading"
 		// (and how far) through a load of tens of seconds.
 		var client *mqtt.Client
-		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, maxMemory: cfg.Model.MaxMemory}
+		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, maxMemory: cfg.Model.MaxMemory, dtype: cfg.Model.DType}
 		mf.beforeLoad = func(dir string) error {
 			mcfg := cfg.MQTT
 			mcfg.Logger = logger
@@ -257,7 +260,7 @@ func loadRunConfigInto(path string, dst *loop.Config, doc any) (loop.Config, err
 	}
 	cfg := dst
 	envs := map[string]*string{
-		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
+		"EDGE_MODEL": &cfg.Model.Dir, "EDGE_DTYPE": &cfg.Model.DType, "EDGE_CAMERA": &cfg.Camera.Source, "EDGE_MODE": &cfg.Schedule.Mode,
 		"EDGE_PROMPT": &cfg.Prompt, "EDGE_MQTT_BROKER": &cfg.MQTT.Broker, "EDGE_MQTT_USERNAME": &cfg.MQTT.Username,
 		"EDGE_MQTT_PASSWORD": &cfg.MQTT.Password, "EDGE_MQTT_PREFIX": &cfg.MQTT.Prefix, "EDGE_DEVICE_ID": &cfg.MQTT.DeviceID,
 		"EDGE_MAX_MEMORY": &cfg.Model.MaxMemory,

@@ -62,6 +62,9 @@ type Options struct {
 	// int4 groups of Int4Group inputs (0: DefaultInt4Group) with fp16 scales.
 	Int4      bool
 	Int4Group int
+	// DType is the precision the float matrices are kept in (the zero value keeps
+	// 16-bit ones as stored and fp32 as fp32); Int8 wins for the matrices it quantizes.
+	DType weights.DType
 	// LMW8A8 also runs the language model's linear layers with int8 activations.
 	LMW8A8 bool
 	// ImagePathOnly binds the vision model, Q-Former and projection but no language
@@ -229,6 +232,7 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 	}
 	b := weights.NewBinder(store)
 	b.SetQuantization(quantization(cfg, opts))
+	b.SetDType(opts.DType)
 	if opts.Progress != nil {
 		b.SetProgress(progress(cfg, store, opts))
 	}

@@ -1,6 +1,9 @@
 package blip2
 
-import "github.com/edgevlm/edge/quant"
+import (
+	"github.com/edgevlm/edge/models/weights"
+	"github.com/edgevlm/edge/quant"
+)
 
 // Need is the memory a checkpoint takes once loaded and running, estimated from its
 // config and safetensors headers before any weight is read, so that a machine too
@@ -42,6 +45,9 @@ type NeedOptions struct {
 	// Int4 > 0 quantizes as Int8, the language model's linear layers in int4 groups of
 	// this size (Options.Int4).
 	Int4 int
+	// DType is Options.DType: the float matrices kept in 16 bits (F16/BF16 ones as
+	// stored unless fp32; fp32 ones narrowed with fp16 or bf16).
+	DType weights.DType
 	// ContextLength is the longest sequence (0: the language model's own; T5: 512).
 	ContextLength int
 	// DeviceCopy counts the weights twice: a backend that keeps a device copy of them
@@ -60,8 +66,23 @@ func (c *Checkpoint) Context(o NeedOptions) int {
 	return c.Config.Text.MaxPositionEmbeddings
 }
 
+// half reports whether a matrix stored as dtype is kept in 16 bits under d.
+func half(s weights.Spec, dtype string, d weights.DType) bool {
+	if !s.Matrix {
+		return false
+	}
+	switch d {
+	case weights.FP16, weights.BF16:
+		return true
+	case weights.FP32:
+		return false
+	}
+	return dtype == "F16" || dtype == "BF16"
+}
+
 // Need estimates what loading and running the checkpoint takes. Float16 and bfloat16
-// tensors count as float32, as the CPU backend widens them.
+// matrices count 16 bits unless --dtype fp32 widens them (then float32, and the
+// conversion transient), as the CPU backend keeps them.
 func (c *Checkpoint) Need(o NeedOptions) Need {
 	var n Need
 	for _, s := range ExpectedTensors(c.Config) {
@@ -81,13 +102,16 @@ func (c *Checkpoint) Need(o NeedOptions) Need {
 		quantized := st.dtype == "I8" || (o.Int8 || o.Int4 > 0) && roleOf(s.Name, s.Shape, false) != quant.Keep
 		switch {
 		case int4:
-			n.Weights += tensorBytesIn(s, false, false, group)
+			n.Weights += tensorBytes(s, storage{int4: group})
 		case quantized:
 			n.Weights += elems + 4*int64(s.Shape[0]) // int8 values and a float scale per row
+		case half(s, st.dtype, o.DType):
+			n.Weights += 2 * elems
 		default:
 			n.Weights += 4 * elems
 		}
-		if converted := st.dtype == "F16" || st.dtype == "BF16" || (quantized || int4) && st.dtype != "I8" && st.dtype != "U8"; converted {
+		stored16 := st.dtype == "F16" || st.dtype == "BF16"
+		if converted := stored16 && !half(s, st.dtype, o.DType) || (quantized || int4) && st.dtype != "I8" && st.dtype != "U8"; converted {
 			n.Loading = max(n.Loading, st.bytes)
 		}
 	}

@@ -259,6 +259,29 @@ func (a *Archive) Int8View(name string) (_ []int8, ok bool) {
 	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b)), true
 }
 
+// HalfView is an F16 or BF16 tensor's raw values in place in the mapping (bf16 says
+// which), as Float32View: a mapped file, a little-endian host, 2-byte alignment.
+func (a *Archive) HalfView(name string) (_ []uint16, bf16, ok bool) {
+	t, b, err := a.typed(name, F16, BF16)
+	if err != nil || !t.shard.mapped || !littleEndian || len(b) == 0 || uintptr(unsafe.Pointer(&b[0]))%2 != 0 {
+		return nil, false, false
+	}
+	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2), t.dtype == BF16, true
+}
+
+// Half copies an F16 or BF16 tensor's raw values; bf16 says which.
+func (a *Archive) Half(name string) (_ []uint16, bf16 bool, _ error) {
+	t, b, err := a.typed(name, F16, BF16)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]uint16, len(b)/2)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return out, t.dtype == BF16, nil
+}
+
 // Int8 copies an I8 tensor.
 func (a *Archive) Int8(name string) ([]int8, error) {
 	_, b, err := a.typed(name, I8)

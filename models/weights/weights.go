@@ -44,6 +44,52 @@ type ViewStore interface {
 	Int8View(name string) ([]int8, bool)
 }
 
+// HalfStore is what a Store may offer for 16-bit float matrices (F16, BF16): their raw
+// values in place where the layout allows (ok false otherwise), or copied.
+type HalfStore interface {
+	HalfView(name string) (vals []uint16, bf16, ok bool)
+	Half(name string) (vals []uint16, bf16 bool, err error)
+}
+
+// DType is the precision float matrices are kept in (norms, biases and other vectors
+// stay fp32 whatever it says).
+type DType string
+
+const (
+	// Auto keeps 16-bit matrices (F16, BF16) as stored and widens nothing else.
+	Auto DType = "auto"
+	FP32 DType = "fp32" // widen 16-bit matrices to fp32
+	FP16 DType = "fp16" // narrow fp32 (or bfloat16) matrices to IEEE fp16
+	BF16 DType = "bf16" // narrow fp32 (or fp16) matrices to bfloat16
+)
+
+// ParseDType reads a --dtype value; "" is Auto.
+func ParseDType(s string) (DType, error) {
+	switch d := DType(strings.ToLower(s)); d {
+	case "":
+		return Auto, nil
+	case Auto, FP32, FP16, BF16:
+		return d, nil
+	}
+	return "", fmt.Errorf("dtype %q: use auto, fp32, fp16 or bf16", s)
+}
+
+// kept is the storage a float matrix stored as dtype gets: "F32", "F16" or "BF16".
+func (d DType) kept(stored string) string {
+	switch d {
+	case FP16:
+		return "F16"
+	case BF16:
+		return "BF16"
+	case FP32:
+		return "F32"
+	}
+	if stored == "F16" || stored == "BF16" {
+		return stored
+	}
+	return "F32"
+}
+
 // RawStore is what a Store may offer for packed int4 weights (U8 nibbles, F16
 // scales): a tensor's stored bytes, in place in a mapping where the store has one.
 type RawStore interface {
@@ -54,6 +100,9 @@ type RawStore interface {
 type Spec struct {
 	Name  string
 	Shape []int
+	// Matrix marks a linear layer's weight or an embedding table: what --dtype narrows
+	// and int8 quantizes (vectors and other tensors stay fp32).
+	Matrix bool
 }
 
 // Binder hands out tensors by name and remembers every name it was asked for and every
@@ -64,6 +113,7 @@ type Binder struct {
 	errs    []error
 	bytes   int64
 	quant   Quantization
+	dtype   DType
 	bound   func(name string) // sees each tensor bound (progress)
 	rowBufs [][]float32       // eachRowBlock's per-worker buffers, kept from tensor to tensor
 }
@@ -88,6 +138,10 @@ type Quantization struct {
 
 // NewBinder reads from store; a nil store makes a dry run whose tensors are nil.
 func NewBinder(store Store) *Binder { return &Binder{store: store} }
+
+// SetDType sets the precision float matrices are kept in (the zero value is Auto).
+// Matrices quantized on load are int8 whatever it says.
+func (b *Binder) SetDType(d DType) { b.dtype = d }
 
 // SetQuantization sets how int8 weights are read and made.
 func (b *Binder) SetQuantization(q Quantization) { b.quant = q }
@@ -203,6 +257,7 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 		}
 	}
 	dtype, ok := b.check(name, shape)
+	b.specs[len(b.specs)-1].Matrix = true
 	if !ok {
 		return w
 	}
@@ -232,7 +287,7 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 		}
 		w.I8, w.Scales = q, scales
 		b.bytes += int64(len(w.I8) + 4*len(w.Scales))
-	default:
+	case b.dtype.kept(dtype) == "F32":
 		data, err := b.float32(name)
 		if err != nil {
 			b.fail("tensor %s: %w", name, err)
@@ -240,6 +295,15 @@ func (b *Binder) matrix(prefix string, shape []int, out, in int) *runtime.Weight
 		}
 		w.F32 = data
 		b.bytes += int64(4 * len(data))
+	default:
+		w.BF16 = b.dtype.kept(dtype) == "BF16"
+		data, err := b.half(name, dtype, w.BF16, out, in)
+		if err != nil {
+			b.fail("tensor %s: %w", name, err)
+			return w
+		}
+		w.Half = data
+		b.bytes += int64(2 * len(data))
 	}
 	w.ActInt8 = w.I8 != nil && b.quant.W8A8 != nil && b.quant.W8A8(name)
 	b.done(name)
@@ -321,6 +385,45 @@ func (b *Binder) int8(name string) ([]int8, error) {
 
 // quantizeBlock is how many rows a quantizing worker converts at a time.
 const quantizeBlock = 32
+
+// half is a 16-bit matrix's values (bfloat16 with bf, else fp16): in place in the store
+// where it holds them so, else copied, or converted from another float type straight
+// into the final buffer (the stored bytes released after).
+func (b *Binder) half(name, stored string, bf bool, rows, cols int) ([]uint16, error) {
+	want := "F16"
+	if bf {
+		want = "BF16"
+	}
+	if hs, ok := b.store.(HalfStore); ok && stored == want {
+		if v, _, ok := hs.HalfView(name); ok {
+			return v, nil
+		}
+		v, _, err := hs.Half(name)
+		if err == nil {
+			b.release(name)
+		}
+		return v, err
+	}
+	narrow := safetensors.F32ToF16
+	if bf {
+		narrow = safetensors.F32ToBF16
+	}
+	out := make([]uint16, rows*cols)
+	use := func(lo, hi int, f []float32) {
+		for i, v := range f {
+			out[lo*cols+i] = narrow(v)
+		}
+	}
+	rs, ok := b.store.(RowStore)
+	if !ok {
+		data, err := b.store.Float32(name)
+		if err != nil {
+			return nil, err
+		}
+		rs = floatRows(data)
+	}
+	return out, b.eachRowBlock(rs, name, rows, cols, use)
+}
 
 // quantize makes int8 rows and scales of a float matrix [rows, cols] straight into their
 // final buffers: from a RowStore a block of rows at a time on every core (one block of
@@ -447,7 +550,9 @@ func (s archive) Int8(name string) ([]int8, error)       { return s.a.Int8(name)
 func (s archive) Float32Rows(name string, cols, lo, hi int, dst []float32) error {
 	return s.a.Float32Rows(name, cols, lo, hi, dst)
 }
-func (s archive) Release(name string)                       { s.a.Release(name) }
-func (s archive) Bytes(name string) ([]byte, error)         { return s.a.Bytes(name) }
-func (s archive) Float32View(name string) ([]float32, bool) { return s.a.Float32View(name) }
-func (s archive) Int8View(name string) ([]int8, bool)       { return s.a.Int8View(name) }
+func (s archive) Release(name string)                         { s.a.Release(name) }
+func (s archive) Bytes(name string) ([]byte, error)           { return s.a.Bytes(name) }
+func (s archive) Float32View(name string) ([]float32, bool)   { return s.a.Float32View(name) }
+func (s archive) Int8View(name string) ([]int8, bool)         { return s.a.Int8View(name) }
+func (s archive) HalfView(name string) ([]uint16, bool, bool) { return s.a.HalfView(name) }
+func (s archive) Half(name string) ([]uint16, bool, error)    { return s.a.Half(name) }

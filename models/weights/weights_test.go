@@ -50,9 +50,8 @@ func TestQuantizeOnLoadFromRowsEqualsWhole(t *testing.T) {
 	}
 }
 
-// Float32 and int8 matrices bound from a mapped archive are its bytes, used in place;
-// a half-precision matrix, which must be converted, is a copy with the same values; a
-// progress function sees every tensor bound.
+// Float32, fp16 and int8 matrices bound from a mapped archive are its bytes, used in
+// place; a progress function sees every tensor bound.
 func TestMatricesFromTheMappingInPlace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "model.safetensors")
 	f32 := []float32{1, 2, 3, 4, 5, 6}
@@ -82,7 +81,46 @@ func TestMatricesFromTheMappingInPlace(t *testing.T) {
 	require.Same(t, at("a.weight"), (*byte)(unsafe.Pointer(&fw.F32[0])), "float32 read in place")
 	require.Equal(t, []int8{1, 2, 3, -1, -2, -3}, iw.I8)
 	require.Same(t, at("b.weight"), (*byte)(unsafe.Pointer(&iw.I8[0])), "int8 read in place")
-	require.Equal(t, []float32{1, -2}, hw.F32)
-	require.NotSame(t, at("c.weight"), (*byte)(unsafe.Pointer(&hw.F32[0])))
+	require.Equal(t, []uint16{0x3c00, 0xc000}, hw.Half)
+	require.False(t, hw.BF16)
+	require.Nil(t, hw.F32)
+	require.Same(t, at("c.weight"), (*byte)(unsafe.Pointer(&hw.Half[0])), "fp16 read in place")
 	require.Equal(t, []string{"a.weight", "b.weight_scale", "b.weight", "c.weight"}, bound)
+	require.Equal(t, int64(4*6+6+4*2+2*2), b.Bytes())
+
+	// --dtype fp32 widens the fp16 matrix into a copy; fp16 and bf16 narrow the fp32 one
+	// (and bf16 converts the fp16 one) into new buffers; vectors stay fp32.
+	b = NewBinder(FromArchive(a))
+	b.SetDType(FP32)
+	hw = b.Embedding("c.weight", 1, 2)
+	require.NoError(t, b.Err())
+	require.Equal(t, []float32{1, -2}, hw.F32)
+	require.Nil(t, hw.Half)
+	for _, d := range []DType{FP16, BF16} {
+		b = NewBinder(FromArchive(a))
+		b.SetDType(d)
+		fw, hw = b.Embedding("a.weight", 2, 3), b.Embedding("c.weight", 1, 2)
+		scale := b.Tensor("b.weight_scale", 2)
+		require.NoError(t, b.Err())
+		require.Equal(t, d == BF16, fw.BF16, d)
+		require.Equal(t, d == BF16, hw.BF16, d)
+		require.Nil(t, fw.F32, d)
+		row := make([]float32, 3)
+		fw.RowTo(1, row)
+		require.Equal(t, []float32{4, 5, 6}, row, d)
+		hw.RowTo(0, row[:2])
+		require.Equal(t, []float32{1, -2}, row[:2], d)
+		require.Equal(t, []float32{0.5, 0.25}, scale, d)
+		require.Equal(t, int64(2*6+2*2+4*2), b.Bytes(), d)
+	}
+}
+
+func TestParseDType(t *testing.T) {
+	for in, want := range map[string]DType{"": Auto, "auto": Auto, "FP16": FP16, "bf16": BF16, "fp32": FP32} {
+		got, err := ParseDType(in)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err := ParseDType("float16")
+	require.EqualError(t, err, `dtype "float16": use auto, fp32, fp16 or bf16`)
 }

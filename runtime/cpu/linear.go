@@ -51,6 +51,8 @@ func (b *Backend) linear(x *runtime.Tensor, l runtime.Linear, out []float32, acc
 	switch {
 	case w.Int4():
 		b.linearW4(data(x), rows, w, l.Bias, out, acc, act)
+	case w.Is16():
+		b.linearH16(data(x), rows, w, l.Bias, out, acc, act)
 	case w.Quantized() && w.ActInt8:
 		b.linearW8A8(data(x), rows, w, l.Bias, out, acc, act)
 	case w.Quantized():
@@ -198,20 +200,25 @@ func gemvW8Columns(t *task, lo, hi int) {
 	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
 }
 
-// dequantColumns computes output columns [lo, hi) by dequantising blocks of weight rows
-// (int8 or int4).
+// dequantColumns computes output columns [lo, hi) by dequantising (int8, int4) or
+// widening (16-bit) blocks of weight rows.
 func dequantColumns(t *task, lo, hi int) {
 	n, k, w := t.n, t.k, t.w
 	buf := t.b.floats(min(t.nb, hi-lo) * k)
 	for j0 := lo; j0 < hi; j0 += t.nb {
 		j1 := min(j0+t.nb, hi)
 		f := (*buf)[:(j1-j0)*k]
-		for j := j0; j < j1; j++ {
-			if w.Int4() {
+		switch {
+		case w.Is16():
+			kernels.WidenH16(w.Half[j0*k:j1*k], w.BF16, f)
+		case w.Int4():
+			for j := j0; j < j1; j++ {
 				w.RowTo(j, f[(j-j0)*k:(j-j0+1)*k])
-				continue
 			}
-			kernels.Dequantize(w.I8[j*k:(j+1)*k], w.Scales[j], f[(j-j0)*k:])
+		default:
+			for j := j0; j < j1; j++ {
+				kernels.Dequantize(w.I8[j*k:(j+1)*k], w.Scales[j], f[(j-j0)*k:])
+			}
 		}
 		kernels.GemmNT(t.rows, j1-j0, k, t.x, k, f, k, t.out[j0:], n, t.acc)
 	}
@@ -246,6 +253,45 @@ func gemvW4Columns(t *task, lo, hi int) {
 			y = *tmp
 		}
 		kernels.GemvQ4F32(hi-lo, k, w.Group, w.I4[lo*rb:hi*rb], w.GroupScales[lo*ng:hi*ng], t.x[r*k:(r+1)*k], y)
+		if t.acc {
+			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
+		}
+	}
+	if tmp != nil {
+		t.b.release(tmp)
+	}
+	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
+}
+
+// linearH16 is 16-bit float weights (fp16 or bfloat16) against float activations,
+// widened inside the kernels so that the weights stay half the size of fp32 in memory.
+// Few rows (decoding) read the 16-bit rows directly; more widen a block of weight rows
+// into floats once and multiply it with every row, as linearW8 does. These weights are
+// not packed ahead: a packed fp32 copy would triple the memory they take.
+func (b *Backend) linearH16(x []float32, rows int, w *runtime.Weight, bias, out []float32, acc bool, act runtime.Activation) {
+	n, k := w.Out, w.In
+	t := task{b: b, x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
+	if rows <= 2 {
+		b.parallelAligned(n, 16, 4, gemvH16Columns, &t)
+		return
+	}
+	t.nb = dequantBlock(k)
+	b.parallelAligned(n, 32, 32, dequantColumns, &t)
+}
+
+// gemvH16Columns computes output columns [lo, hi) for one or two rows from 16-bit weights.
+func gemvH16Columns(t *task, lo, hi int) {
+	n, k := t.n, t.k
+	var tmp *[]float32
+	if t.acc {
+		tmp = t.b.floats(hi - lo)
+	}
+	for r := range t.rows {
+		y := t.out[r*n+lo : r*n+hi]
+		if t.acc {
+			y = *tmp
+		}
+		kernels.GemvH16F32(hi-lo, k, t.w.Half[lo*k:], k, t.w.BF16, t.x[r*k:(r+1)*k], y)
 		if t.acc {
 			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
 		}

@@ -51,6 +51,10 @@ func (b *Backend) weight(w *runtime.Weight) *deviceWeight {
 
 func (b *Backend) uploadWeight(w *runtime.Weight) (*deviceWeight, error) {
 	n := uint64(w.Out) * uint64(w.In)
+	f32 := w.F32
+	if w.Is16() {
+		f32 = w.Float32() // a host copy while uploading; the device keeps its own form
+	}
 	switch {
 	case w.Quantized():
 		if uint64(len(w.I8)) != n || len(w.Scales) != w.Out {
@@ -74,8 +78,8 @@ func (b *Backend) uploadWeight(w *runtime.Weight) (*deviceWeight, error) {
 			return nil, err
 		}
 		return d, nil
-	case uint64(len(w.F32)) != n || n == 0:
-		return nil, fmt.Errorf("float weight holds %d values for [%d,%d]", len(w.F32), w.Out, w.In)
+	case uint64(len(f32)) != n || n == 0:
+		return nil, fmt.Errorf("float weight holds %d values for [%d,%d]", len(f32), w.Out, w.In)
 	case b.cfg.Precision == FP16:
 		// Upload fp32 through a staging slot and convert on the device: no fp16 copy of
 		// the whole model on the host.
@@ -84,7 +88,7 @@ func (b *Backend) uploadWeight(w *runtime.Weight) (*deviceWeight, error) {
 		if d.ptr, err = b.alloc(2 * n); err != nil {
 			return nil, err
 		}
-		if err := b.uploadHalf(d.ptr, w.F32); err != nil {
+		if err := b.uploadHalf(d.ptr, f32); err != nil {
 			b.freeWeight(d)
 			return nil, err
 		}
@@ -95,7 +99,7 @@ func (b *Backend) uploadWeight(w *runtime.Weight) (*deviceWeight, error) {
 		if d.ptr, err = b.alloc(4 * n); err != nil {
 			return nil, err
 		}
-		if err := b.uploadTo(d.ptr, unsafe.Pointer(&w.F32[0]), 4*n); err != nil {
+		if err := b.uploadTo(d.ptr, unsafe.Pointer(&f32[0]), 4*n); err != nil {
 			b.freeWeight(d)
 			return nil, err
 		}

@@ -289,3 +289,51 @@ func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
 	}
 	return q4DotGo(groups, g, w, sc, x)
 }
+
+//go:noescape
+func gemvTileF16AVX2(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func gemvTileBF16AVX2(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func gemvTileF16AVX512(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func gemvTileBF16AVX512(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func widenF16AVX2(n int, src *uint16, dst *float32)
+
+//go:noescape
+func widenBF16AVX2(n int, src *uint16, dst *float32)
+
+// gemvTileH16 is gemvTile for 16-bit weights; k a multiple of 16. Every CPU with
+// AVX2 and FMA has F16C (Haswell, Piledriver and later).
+func gemvTileH16(s isa, bf bool, k int, w *[4]*uint16, x *float32, out *[4]float32) {
+	switch {
+	case (s == isaAVX2 || s == isaAVX2VNNI) && bf:
+		gemvTileBF16AVX2(k, w, x, out)
+	case s == isaAVX2 || s == isaAVX2VNNI:
+		gemvTileF16AVX2(k, w, x, out)
+	case (s == isaAVX512 || s == isaAVX512VNNI) && bf:
+		gemvTileBF16AVX512(k, w, x, out)
+	case s == isaAVX512 || s == isaAVX512VNNI:
+		gemvTileF16AVX512(k, w, x, out)
+	default:
+		gemvTileH16Go(bf, k, w, x, out)
+	}
+}
+
+// widenH16Vec widens n 16-bit floats (a multiple of 16); the conversion is not what
+// bounds the many-row products, so 256-bit vectors serve both vector sets.
+func widenH16Vec(s isa, bf bool, n int, src *uint16, dst *float32) {
+	switch {
+	case s == isaPortable:
+		widenH16Go(bf, n, src, dst)
+	case bf:
+		widenBF16AVX2(n, src, dst)
+	default:
+		widenF16AVX2(n, src, dst)
+	}
+}

@@ -179,3 +179,39 @@ func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
 	}
 	return q4DotGo(groups, g, w, sc, x)
 }
+
+//go:noescape
+func gemvTileF16NEON(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func gemvTileBF16NEON(k int, w *[4]*uint16, x *float32, out *[4]float32)
+
+//go:noescape
+func widenF16NEON(n int, src *uint16, dst *float32)
+
+//go:noescape
+func widenBF16NEON(n int, src *uint16, dst *float32)
+
+// gemvTileH16 is gemvTile for 16-bit weights; k a multiple of 16.
+func gemvTileH16(s isa, bf bool, k int, w *[4]*uint16, x *float32, out *[4]float32) {
+	switch {
+	case s == isaPortable:
+		gemvTileH16Go(bf, k, w, x, out)
+	case bf:
+		gemvTileBF16NEON(k, w, x, out)
+	default:
+		gemvTileF16NEON(k, w, x, out)
+	}
+}
+
+// widenH16Vec widens n 16-bit floats, a multiple of 16.
+func widenH16Vec(s isa, bf bool, n int, src *uint16, dst *float32) {
+	switch {
+	case s == isaPortable:
+		widenH16Go(bf, n, src, dst)
+	case bf:
+		widenBF16NEON(n, src, dst)
+	default:
+		widenF16NEON(n, src, dst)
+	}
+}

@@ -37,3 +37,8 @@ func gemvQ8Tile(_ isa, nb int, w *[4]*int8, q *int8, s *float32, o *[4]float32) 
 func q4Dot(_ isa, groups, g int, w *uint8, s *uint16, x *float32) float32 {
 	return q4DotGo(groups, g, w, s, x)
 }
+
+func gemvTileH16(_ isa, bf bool, k int, w *[4]*uint16, x *float32, o *[4]float32) {
+	gemvTileH16Go(bf, k, w, x, o)
+}
+func widenH16Vec(_ isa, bf bool, n int, src *uint16, dst *float32) { widenH16Go(bf, n, src, dst) }

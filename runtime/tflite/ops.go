@@ -38,7 +38,7 @@ func (g *graph) linear(name string, x int32, w *runtime.Weight, bias []float32, 
 // floatWeights returns the weight in float32, dequantizing an int8 checkpoint's.
 func floatWeights(w *runtime.Weight) []float32 {
 	if !w.Quantized() {
-		return w.F32
+		return w.Float32()
 	}
 	out := make([]float32, len(w.I8))
 	for r := 0; r < w.Out; r++ {

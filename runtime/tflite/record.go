@@ -300,9 +300,12 @@ func (r *Recorder) AttentionQKV(qkv *runtime.Tensor, p runtime.AttentionParams) 
 func rowsOf(l runtime.Linear, lo, hi int) (*runtime.Weight, []float32) {
 	w := l.W
 	out := &runtime.Weight{Name: w.Name, Out: hi - lo, In: w.In}
-	if w.Quantized() {
+	switch {
+	case w.Quantized():
 		out.I8, out.Scales = w.I8[lo*w.In:hi*w.In], w.Scales[lo:hi]
-	} else {
+	case w.Is16():
+		out.Half, out.BF16 = w.Half[lo*w.In:hi*w.In], w.BF16
+	default:
 		out.F32 = w.F32[lo*w.In : hi*w.In]
 	}
 	var bias []float32
