@@ -183,3 +183,6 @@ func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
 	}
 	return q4DotGo(groups, g, w, sc, x)
 }
+
+// q4Dequant has no NEON version yet: the Go loop dequantizes.
+func q4Dequant(isa, int, int, *uint8, *uint16, *float32) bool { return false }

@@ -35,3 +35,5 @@ func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
 func q4Dot(_ isa, groups, g int, w *uint8, s *uint16, x *float32) float32 {
 	return q4DotGo(groups, g, w, s, x)
 }
+
+func q4Dequant(isa, int, int, *uint8, *uint16, *float32) bool { return false }
