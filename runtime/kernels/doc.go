@@ -14,9 +14,9 @@
 // is chosen once at start-up; [Impl] names it. The build tag purego forces the
 // portable versions everywhere. The element-wise math and the dequantization have
 // assembly in every set (AVX2+FMA, AVX-512, NEON), computing the formulas of the
-// Go versions (DequantizeQ4 excepted on arm64: Go there for now); the int4 kernels need
-// F16C beside AVX2 (else they run portable); the int8 row sums exist for AVX-512 VNNI only, the one set that
-// needs them, and the peak loops for amd64 only.
+// Go versions (DequantizeQ4 excepted on arm64: Go there for now); the int4 kernels
+// need F16C beside AVX2 (else they run portable); the int8 row sums exist for
+// AVX-512 VNNI only, the one set that needs them, and the peak loops for amd64 only.
 //
 // The kernels never start goroutines and share no mutable state: the caller splits
 // work across cores and calls them on disjoint parts of the output. Split the
