@@ -65,7 +65,7 @@ type Role int
 
 const (
 	Keep       Role = iota // stays in floating point
-	WeightOnly             // int8 weight, float activations (the language model)
+	WeightOnly             // int8 weight, activations as the backend chooses (the language model)
 	W8A8                   // int8 weight and int8 activations (vision encoder, Q-Former)
 )
 

@@ -21,6 +21,9 @@ type Backend struct {
 	scratch  scratch[float32] // buffers for per-chunk intermediates
 	scratchI scratch[int32]
 	scratchQ scratch[int8]
+	// q8Scales holds decoding's activation block scales apart from scratch, so that
+	// these small requests never take (and make the others reallocate) a large buffer.
+	q8Scales scratch[float32]
 	recycled recycler
 }
 
@@ -60,6 +63,7 @@ type task struct {
 	pq        *kernels.PackedBI8
 	qx        []int8
 	sx        []float32
+	q8        [2]kernels.Q8 // decoding's activation rows, quantized in blocks
 	rows      int
 	n, k      int
 	nb        int // weight rows dequantised per block

@@ -52,8 +52,12 @@ func TestFusedLinear(t *testing.T) {
 					w = &runtime.Weight{Out: sh.out, In: sh.in, I8: q, Scales: s, ActInt8: true}
 					ref = deq
 				}
+				xr := x
+				if kind == "w8" {
+					xr = w8Activations(x, sh.rows, sh.in)
+				}
 				want := make([]float32, sh.rows*sh.out)
-				gemmNTRef(sh.rows, sh.out, sh.in, x, ref, want)
+				gemmNTRef(sh.rows, sh.out, sh.in, xr, ref, want)
 				tol := 1e-4 * math.Sqrt(float64(sh.in))
 				if kind == "w8a8" {
 					var amax float64

@@ -155,6 +155,18 @@ func (b *Backend) linearW8(x []float32, rows int, w *runtime.Weight, bias, out [
 	n, k := w.Out, w.In
 	t := task{b: b, x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
 	if rows <= 2 {
+		// Decoding: each activation row quantized in blocks once, then int8 products
+		// that read the weights at memory speed (converting every weight to float
+		// made this compute-bound).
+		nb := k / kernels.Q8Block
+		qp, sp := b.int8s(rows*k), b.q8Scales.get(rows*(nb+1))
+		defer b.scratchQ.put(qp)
+		defer b.q8Scales.put(sp)
+		for r := range rows {
+			t.q8[r].Q = (*qp)[r*k : r*k : (r+1)*k]
+			t.q8[r].S = (*sp)[r*(nb+1) : r*(nb+1) : (r+1)*(nb+1)]
+			t.q8[r].Quantize(x[r*k : (r+1)*k])
+		}
 		b.parallelAligned(n, 16, 4, gemvW8Columns, &t)
 		return
 	}
@@ -162,7 +174,8 @@ func (b *Backend) linearW8(x []float32, rows int, w *runtime.Weight, bias, out [
 	b.parallelAligned(n, 32, 32, dequantColumns, &t)
 }
 
-// gemvW8Columns computes output columns [lo, hi) for one or two rows from int8 weights.
+// gemvW8Columns computes output columns [lo, hi) for one or two rows from int8 weights
+// and the rows' block-quantized activations.
 func gemvW8Columns(t *task, lo, hi int) {
 	n, k := t.n, t.k
 	var tmp *[]float32
@@ -174,7 +187,7 @@ func gemvW8Columns(t *task, lo, hi int) {
 		if t.acc {
 			y = *tmp
 		}
-		kernels.GemvI8F32(hi-lo, k, t.w.I8[lo*k:], k, t.w.Scales[lo:hi], t.x[r*k:(r+1)*k], y)
+		kernels.GemvI8Q8(hi-lo, k, t.w.I8[lo*k:], k, t.w.Scales[lo:hi], &t.q8[r], y)
 		if t.acc {
 			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
 		}
@@ -300,8 +313,9 @@ func w8a8Columns(t *task, lo, hi int) {
 	} else {
 		kernels.GemmI8NT(rows, cols, k, q, k, w.I8[lo*k:], k, accI, cols)
 	}
+	// Row by row, so that the bias and activation find the row still in L1.
 	for r := range rows {
 		kernels.DequantizeI32(accI[r*cols:(r+1)*cols], s[r], w.Scales[lo:hi], t.out[r*n+lo:r*n+hi], t.acc)
+		epilogue(t.out[r*n:], n, 1, lo, hi, t.bias, t.act)
 	}
-	epilogue(t.out, n, rows, lo, hi, t.bias, t.act)
 }

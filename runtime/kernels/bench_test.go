@@ -141,8 +141,8 @@ func BenchmarkGemmI8NT(b *testing.B) {
 	}
 }
 
-func BenchmarkGemvI8F32(b *testing.B) {
-	for _, s := range []gemmCase{{1, 2560, 2560}, {1, 10240, 2560}} {
+func BenchmarkGemvI8Q8(b *testing.B) {
+	for _, s := range []gemmCase{{1, 2560, 2560}, {1, 10240, 2560}, {1, 256, 2560}} {
 		for _, im := range available() {
 			for _, dram := range []bool{false, true} {
 				b.Run(fmt.Sprintf("%s/n=%d,k=%d/%s", im.name, s.n, s.k, map[bool]string{false: "hot", true: "dram"}[dram]), func(b *testing.B) {
@@ -152,13 +152,15 @@ func BenchmarkGemvI8F32(b *testing.B) {
 					fillI8(w)
 					fillF32(x)
 					fillF32(sc)
+					var v Q8
+					v.Quantize(x)
 					i := 0
 					cpu0 := cpuNow()
 					for b.Loop() {
-						im.gemvI8F32(n, k, w[i*n*k:], k, sc, x, y)
+						im.gemvI8Q8(n, k, w[i*n*k:], k, sc, &v, y)
 						i = (i + 1) % nb
 					}
-					report(b, cpu0, 2*float64(n*k), float64(n*k), "GFLOP/s", "GB/s")
+					report(b, cpu0, 2*float64(n*k), float64(n*k), "GOP/s", "GB/s")
 				})
 			}
 		}

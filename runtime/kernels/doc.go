@@ -1,8 +1,9 @@
 // Package kernels holds the single-threaded compute primitives of the CPU backend:
 // fp32 matrix products shaped like a Linear layer (weights stored [out, in]), the
 // vector helpers around them, int8 matrix products with exact int32 accumulation,
-// weight-only int8 and int4 (GemvQ4F32: groups of nibbles with fp16 scales, the
-// layout in q4.go) matrix-vector products with fp32 activations, symmetric
+// int8-weight matrix-vector products against block-quantized activations (Q8),
+// weight-only int4 matrix-vector products with fp32 activations (GemvQ4F32: groups
+// of nibbles with fp16 scales, the layout in q4.go), symmetric
 // per-row int8 quantization and its inverse (Dequantize, DequantizeI32), the
 // element-wise float32 math of a transformer layer (Softmax, LayerNorm, GELU,
 // GELUTanh, ExpShift, Max: fast exp and erfc approximations with relative errors
@@ -21,7 +22,7 @@
 // The kernels never start goroutines and share no mutable state: the caller splits
 // work across cores and calls them on disjoint parts of the output. Split the
 // large-m products (image path) by rows of A and C, every goroutine using the same
-// B or PackedB; split the small-m ones (decode: GemmNT with m ≤ 8, GemvI8F32) by rows
+// B or PackedB; split the small-m ones (decode: GemmNT with m ≤ 8, GemvI8Q8) by rows
 // of B, that is a slice of the weight rows and the matching columns of C.
 //
 // Matrices are row-major slices with a leading dimension (the distance, in

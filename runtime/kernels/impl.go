@@ -19,6 +19,7 @@ const (
 	isaAVX512VNNI
 	isaNEON
 	isaNEONDot
+	isaAVX2VNNI // AVX2 with AVX-VNNI: the AVX2 kernels and a 256-bit VNNI int8 micro-kernel
 )
 
 // impl is one complete set of kernels: an isa and the shapes its primitives work in.
@@ -32,7 +33,6 @@ type impl struct {
 	f32 f32Shape
 	i8  i8Shape
 
-	gemvLen  int // GemvI8F32 and DotI8F32 primitives take a multiple of gemvLen elements
 	quantLen int // quantization primitives take a multiple of quantLen elements
 }
 
@@ -73,7 +73,7 @@ type i8Shape struct {
 func Impl() string { return active.name }
 
 // KernelsEnv names the environment variable that forces a kernel set instead of the best
-// the CPU runs: portable, avx2, avx512, avx512-vnni (amd64), neon, neon-dotprod (arm64),
+// the CPU runs: portable, avx2, avx2-vnni, avx512, avx512-vnni (amd64), neon, neon-dotprod (arm64),
 // or a full name as Impl gives it. It lets one machine measure the kernels another kind
 // of CPU would run.
 const KernelsEnv = "EDGE_KERNELS"
@@ -110,6 +110,5 @@ var portable = &impl{
 	vecLen:   1,
 	f32:      f32Shape{dotRows: 4, dotLen: 1, mr: 4, nr: 4, kc: 256, smallM: 4, smallMLongK: 4},
 	i8:       i8Shape{dotRows: 4, dotLen: 1},
-	gemvLen:  1,
 	quantLen: 1,
 }

@@ -8,28 +8,36 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// amd64: AVX2+FMA, AVX-512F (fp32 kernels on 512-bit vectors) and AVX-512 VNNI
-// (VPDPBUSD int8 micro-kernel). Without AVX2+FMA the portable kernels run.
+// amd64: AVX2+FMA, AVX2 with AVX-VNNI (the VEX form of VPDPBUSD, for the int8
+// micro-kernel on CPUs without AVX-512), AVX-512F (fp32 kernels on 512-bit vectors) and
+// AVX-512 VNNI (VPDPBUSD int8 micro-kernel). Without AVX2+FMA the portable kernels run.
 
 var (
 	avx2 = &impl{
 		name: "amd64-avx2", isa: isaAVX2, vecLen: 8,
-		f32:     f32Shape{dotRows: 2, dotLen: 8, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 20},
-		i8:      i8Shape{dotRows: 2, dotLen: 16},
-		gemvLen: 16, quantLen: 8,
+		f32:      f32Shape{dotRows: 2, dotLen: 8, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 20},
+		i8:       i8Shape{dotRows: 2, dotLen: 16},
+		quantLen: 8,
+	}
+	avx2VNNI = &impl{
+		name: "amd64-avx2-vnni", isa: isaAVX2VNNI, vecLen: 8,
+		f32: f32Shape{dotRows: 2, dotLen: 8, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 20},
+		i8: i8Shape{micro: true, smallM: 4, dotRows: 2, dotLen: 16,
+			mr: 6, nr: 16, kcq: 256},
+		quantLen: 8,
 	}
 	avx512 = &impl{
 		name: "amd64-avx512", isa: isaAVX512, vecLen: 16,
-		f32:     f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
-		i8:      i8Shape{dotRows: 2, dotLen: 16},
-		gemvLen: 16, quantLen: 16,
+		f32:      f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
+		i8:       i8Shape{dotRows: 2, dotLen: 16},
+		quantLen: 16,
 	}
 	avx512VNNI = &impl{
 		name: "amd64-avx512-vnni", isa: isaAVX512VNNI, vecLen: 16,
 		f32: f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
 		i8: i8Shape{micro: true, smallM: 4, dotRows: 2, dotLen: 16,
 			mr: 12, nr: 32, kcq: 256},
-		gemvLen: 16, quantLen: 16,
+		quantLen: 16,
 	}
 )
 
@@ -43,6 +51,9 @@ func available() []*impl {
 		return out
 	}
 	out = append(out, avx2)
+	if x.HasAVXVNNI {
+		out = append(out, avx2VNNI)
+	}
 	if !x.HasAVX512F || !x.HasAVX512BW || !x.HasAVX512VL || !x.HasAVX512DQ {
 		return out
 	}
@@ -90,18 +101,6 @@ func i8DotTileAVX2(k int, a, b *[4]*int8, out *[16]int32)
 func i8MicroVNNI(kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool)
 
 //go:noescape
-func gemvTileAVX2(k int, w *[4]*int8, x *float32, out *[4]float32)
-
-//go:noescape
-func gemvTileAVX512(k int, w *[4]*int8, x *float32, out *[4]float32)
-
-//go:noescape
-func dotI8AVX2(k int, w *int8, x *float32) float32
-
-//go:noescape
-func dotI8AVX512(k int, w *int8, x *float32) float32
-
-//go:noescape
 func maxAbsAVX2(n int, x *float32) float32
 
 //go:noescape
@@ -115,7 +114,7 @@ func quantizeAVX512(n int, x *float32, inv float32, q *int8)
 
 func vecDot(s isa, n int, a, b *float32) float32 {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		return dotAVX2(n, a, b)
 	case isaAVX512, isaAVX512VNNI:
 		return dotAVX512(n, a, b)
@@ -125,7 +124,7 @@ func vecDot(s isa, n int, a, b *float32) float32 {
 
 func vecAxpy(s isa, n int, alpha float32, x, y *float32) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		axpyAVX2(n, alpha, x, y)
 	case isaAVX512, isaAVX512VNNI:
 		axpyAVX512(n, alpha, x, y)
@@ -136,7 +135,7 @@ func vecAxpy(s isa, n int, alpha float32, x, y *float32) {
 
 func vecScale(s isa, n int, alpha float32, x *float32) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		scaleAVX2(n, alpha, x)
 	case isaAVX512, isaAVX512VNNI:
 		scaleAVX512(n, alpha, x)
@@ -147,7 +146,7 @@ func vecScale(s isa, n int, alpha float32, x *float32) {
 
 func f32DotTile(s isa, k int, a, b *[4]*float32, out *[16]float32) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		sdotTileAVX2(k, a, b, out)
 	case isaAVX512, isaAVX512VNNI:
 		sdotTileAVX512(k, a, b, out)
@@ -158,7 +157,7 @@ func f32DotTile(s isa, k int, a, b *[4]*float32, out *[16]float32) {
 
 func f32Micro(s isa, kc int, a *float32, lda int, b *float32, c *float32, ldc int, load bool) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		sgemmMicroAVX2(kc, a, lda, b, c, ldc, load)
 	case isaAVX512, isaAVX512VNNI:
 		sgemmMicroAVX512(kc, a, lda, b, c, ldc, load)
@@ -169,7 +168,7 @@ func f32Micro(s isa, kc int, a *float32, lda int, b *float32, c *float32, ldc in
 
 func i8DotTile(s isa, k int, a, b *[4]*int8, out *[16]int32) {
 	switch s {
-	case isaAVX2, isaAVX512, isaAVX512VNNI:
+	case isaAVX2, isaAVX2VNNI, isaAVX512, isaAVX512VNNI:
 		i8DotTileAVX2(k, a, b, out)
 	default:
 		i8DotTileGo(k, a, b, out)
@@ -177,36 +176,22 @@ func i8DotTile(s isa, k int, a, b *[4]*int8, out *[16]int32) {
 }
 
 func i8Micro(s isa, kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool) {
-	if s != isaAVX512VNNI {
-		panic("kernels: int8 micro-kernel needs AVX-512 VNNI")
-	}
-	i8MicroVNNI(kq, a, lda, b, c, ldc, bias, load)
-}
-
-func gemvTile(s isa, k int, w *[4]*int8, x *float32, out *[4]float32) {
 	switch s {
-	case isaAVX2:
-		gemvTileAVX2(k, w, x, out)
-	case isaAVX512, isaAVX512VNNI:
-		gemvTileAVX512(k, w, x, out)
+	case isaAVX512VNNI:
+		i8MicroVNNI(kq, a, lda, b, c, ldc, bias, load)
+	case isaAVX2VNNI:
+		i8MicroAVXVNNI(kq, a, lda, b, c, ldc, bias, load)
 	default:
-		gemvTileGo(k, w, x, out)
+		panic("kernels: int8 micro-kernel needs AVX-512 VNNI or AVX-VNNI")
 	}
 }
 
-func dotI8(s isa, k int, w *int8, x *float32) float32 {
-	switch s {
-	case isaAVX2:
-		return dotI8AVX2(k, w, x)
-	case isaAVX512, isaAVX512VNNI:
-		return dotI8AVX512(k, w, x)
-	}
-	return dotI8Go(k, w, x)
-}
+//go:noescape
+func i8MicroAVXVNNI(kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool)
 
 func maxAbs(s isa, n int, x *float32) float32 {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		return maxAbsAVX2(n, x)
 	case isaAVX512, isaAVX512VNNI:
 		return maxAbsAVX512(n, x)
@@ -216,7 +201,7 @@ func maxAbs(s isa, n int, x *float32) float32 {
 
 func quantize(s isa, n int, x *float32, inv float32, q *int8) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		quantizeAVX2(n, x, inv, q)
 	case isaAVX512, isaAVX512VNNI:
 		quantizeAVX512(n, x, inv, q)
@@ -235,7 +220,7 @@ func packPanelAVX2(kw int, b *float32, ldb int, dst *float32)
 // many it packed: a multiple of the transpose block, the rest is left to Go.
 func packPanel(s isa, kw int, b *float32, ldb int, dst *float32) int {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		if kw &^= 7; kw > 0 {
 			packPanelAVX2(kw, b, ldb, dst)
 		}
@@ -302,3 +287,25 @@ func q4Dequant(s isa, groups, g int, w *uint8, sc *uint16, dst *float32) bool {
 	}
 	return true
 }
+
+func gemvQ8Tile(s isa, nb int, w *[4]*int8, q *int8, sc *float32, out *[4]float32) {
+	switch s {
+	case isaAVX2, isaAVX512:
+		gemvQ8TileAVX2(nb, w, q, sc, out)
+	case isaAVX512VNNI:
+		gemvQ8TileVNNI(nb, w, q, sc, out)
+	case isaAVX2VNNI:
+		gemvQ8TileAVXVNNI(nb, w, q, sc, out)
+	default:
+		gemvQ8TileGo(nb, w, q, sc, out)
+	}
+}
+
+//go:noescape
+func gemvQ8TileVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+
+//go:noescape
+func gemvQ8TileAVXVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+
+//go:noescape
+func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)

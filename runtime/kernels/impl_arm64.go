@@ -15,15 +15,15 @@ import (
 var (
 	neon = &impl{
 		name: "arm64-neon", isa: isaNEON, vecLen: 4,
-		f32:     f32Shape{dotRows: 4, dotLen: 4, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 16},
-		i8:      i8Shape{dotRows: 4, dotLen: 16},
-		gemvLen: 16, quantLen: 16,
+		f32:      f32Shape{dotRows: 4, dotLen: 4, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 16},
+		i8:       i8Shape{dotRows: 4, dotLen: 16},
+		quantLen: 16,
 	}
 	neonDot = &impl{
 		name: "arm64-neon-dotprod", isa: isaNEONDot, vecLen: 4,
-		f32:     f32Shape{dotRows: 4, dotLen: 4, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 16},
-		i8:      i8Shape{dotRows: 4, dotLen: 16},
-		gemvLen: 16, quantLen: 16,
+		f32:      f32Shape{dotRows: 4, dotLen: 4, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 16},
+		i8:       i8Shape{dotRows: 4, dotLen: 16},
+		quantLen: 16,
 	}
 )
 
@@ -58,12 +58,6 @@ func i8DotTileNEON(k int, a, b *[4]*int8, out *[16]int32)
 
 //go:noescape
 func i8DotTileSDOT(k int, a, b *[4]*int8, out *[16]int32)
-
-//go:noescape
-func gemvTileNEON(k int, w *[4]*int8, x *float32, out *[4]float32)
-
-//go:noescape
-func dotI8NEON(k int, w *int8, x *float32) float32
 
 //go:noescape
 func maxAbsNEON(n int, x *float32) float32
@@ -127,21 +121,6 @@ func i8Micro(isa, int, *int8, int, *uint8, *int32, int, *int32, bool) {
 	panic("kernels: no int8 micro-kernel on arm64")
 }
 
-func gemvTile(s isa, k int, w *[4]*int8, x *float32, out *[4]float32) {
-	if simd(s) {
-		gemvTileNEON(k, w, x, out)
-		return
-	}
-	gemvTileGo(k, w, x, out)
-}
-
-func dotI8(s isa, k int, w *int8, x *float32) float32 {
-	if simd(s) {
-		return dotI8NEON(k, w, x)
-	}
-	return dotI8Go(k, w, x)
-}
-
 func maxAbs(s isa, n int, x *float32) float32 {
 	if simd(s) {
 		return maxAbsNEON(n, x)
@@ -186,3 +165,20 @@ func q4Dot(s isa, groups, g int, w *uint8, sc *uint16, x *float32) float32 {
 
 // q4Dequant has no NEON version yet: the Go loop dequantizes.
 func q4Dequant(isa, int, int, *uint8, *uint16, *float32) bool { return false }
+
+func gemvQ8Tile(s isa, nb int, w *[4]*int8, q *int8, sc *float32, out *[4]float32) {
+	switch s {
+	case isaNEON:
+		gemvQ8TileNEON(nb, w, q, sc, out)
+	case isaNEONDot:
+		gemvQ8TileSDOT(nb, w, q, sc, out)
+	default:
+		gemvQ8TileGo(nb, w, q, sc, out)
+	}
+}
+
+//go:noescape
+func gemvQ8TileNEON(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+
+//go:noescape
+func gemvQ8TileSDOT(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)

@@ -23,10 +23,8 @@ func i8DotTile(_ isa, k int, a, b *[4]*int8, o *[16]int32) { i8DotTileGo(k, a, b
 func i8Micro(isa, int, *int8, int, *uint8, *int32, int, *int32, bool) {
 	panic("kernels: no int8 micro-kernel in the portable build")
 }
-func gemvTile(_ isa, k int, w *[4]*int8, x *float32, o *[4]float32) { gemvTileGo(k, w, x, o) }
-func dotI8(_ isa, k int, w *int8, x *float32) float32               { return dotI8Go(k, w, x) }
-func maxAbs(_ isa, n int, x *float32) float32                       { return maxAbsGo(n, x) }
-func quantize(_ isa, n int, x *float32, inv float32, q *int8)       { quantizeGo(n, x, inv, q) }
+func maxAbs(_ isa, n int, x *float32) float32                 { return maxAbsGo(n, x) }
+func quantize(_ isa, n int, x *float32, inv float32, q *int8) { quantizeGo(n, x, inv, q) }
 
 func packPanel(isa, int, *float32, int, *float32) int { return 0 }
 
@@ -37,3 +35,7 @@ func q4Dot(_ isa, groups, g int, w *uint8, s *uint16, x *float32) float32 {
 }
 
 func q4Dequant(isa, int, int, *uint8, *uint16, *float32) bool { return false }
+
+func gemvQ8Tile(_ isa, nb int, w *[4]*int8, q *int8, s *float32, o *[4]float32) {
+	gemvQ8TileGo(nb, w, q, s, o)
+}

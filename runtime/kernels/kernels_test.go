@@ -208,34 +208,6 @@ func TestGemmI8Extremes(t *testing.T) {
 	}
 }
 
-func TestGemvI8F32(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, k := range append(testK, 0, 2560) {
-		for _, n := range append(testMN, 64) {
-			ldw := k + rng.IntN(3)
-			w := randI8(rng, max(span(n, k, ldw), 0))
-			scales := make([]float32, n)
-			for i := range scales {
-				scales[i] = rng.Float32() / 64
-			}
-			x := randF32(rng, 1, k, k)
-			want, mag := refGemv(n, k, w, ldw, scales, x)
-			for _, im := range available() {
-				y := make([]float32, n+1)
-				y[n] = 42
-				im.gemvI8F32(n, k, w, ldw, scales, x, y)
-				before := make([]float32, n+1)
-				before[n] = 42
-				requireCloseF32(t, fmt.Sprintf("%s GemvI8F32 n=%d k=%d", im.name, n, k), y, n+1, want, mag, 1, n, k, before)
-				if n == 1 {
-					d := im.dotI8F32(w[:k], x)
-					require.InDelta(t, want[0]/float64(scales[0]), float64(d), 1e-5*math.Sqrt(float64(max(k, 1)))*mag[0]/float64(scales[0])+1e-30, "%s DotI8F32 k=%d", im.name, k)
-				}
-			}
-		}
-	}
-}
-
 func TestVector(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for n := range 200 {
@@ -343,9 +315,10 @@ func TestExported(t *testing.T) {
 	require.Equal(t, []int32{-128*-128 + 127*-128, -128*127 + 127}, ci)
 
 	y := make([]float32, 2)
-	GemvI8F32(2, 2, []int8{1, -2, 3, 4}, 2, []float32{0.5, 2}, []float32{10, 1}, y)
+	var v Q8
+	v.Quantize([]float32{10, 1})
+	GemvI8Q8(2, 2, []int8{1, -2, 3, 4}, 2, []float32{0.5, 2}, &v, y)
 	require.Equal(t, []float32{4, 68}, y)
-	require.Equal(t, float32(8), DotI8F32([]int8{1, -2}, []float32{10, 1}))
 
 	q := make([]int8, 3)
 	require.Equal(t, float32(2)/127, QuantizeRowSymmetric([]float32{2, -1, 0}, q))
@@ -362,10 +335,9 @@ func TestExported(t *testing.T) {
 		"GemmI8Packed zero": func() {
 			GemmI8Packed(1, []int8{1, 2}, 2, PackedBI8{n: 2, k: 2, owner: active.isa}, ci, 2)
 		},
-		"GemvI8F32 x":  func() { GemvI8F32(2, 2, []int8{1, -2, 3, 4}, 2, []float32{1, 1}, []float32{1}, y) },
+		"GemvI8Q8 x":   func() { GemvI8Q8(2, 3, []int8{1, -2, 3, 4, 5, 6}, 3, []float32{1, 1}, &v, y) },
 		"Dot":          func() { Dot(a, b) },
 		"Axpy":         func() { Axpy(1, a, b) },
-		"DotI8F32":     func() { DotI8F32([]int8{1}, a) },
 		"Quantize q":   func() { QuantizeRowSymmetric(a, q) },
 		"PackB ldb<k":  func() { PackB(3, 3, b, 2) },
 		"PackBI8 b":    func() { PackBI8(3, 3, []int8{1}, 3) },

@@ -46,7 +46,7 @@ func fmaPeakAVX2(iters int, out *[8]float32)
 
 func vecMax(s isa, n int, x *float32) float32 {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		return maxAVX2(n, x)
 	case isaAVX512, isaAVX512VNNI:
 		return maxAVX512(n, x)
@@ -56,7 +56,7 @@ func vecMax(s isa, n int, x *float32) float32 {
 
 func vecExpShift(s isa, n int, x *float32, shift float32) float32 {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		return expShiftAVX2(n, x, shift)
 	case isaAVX512, isaAVX512VNNI:
 		return expShiftAVX512(n, x, shift)
@@ -66,7 +66,7 @@ func vecExpShift(s isa, n int, x *float32, shift float32) float32 {
 
 func vecGELU(s isa, n int, x *float32) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		geluAVX2(n, x)
 	case isaAVX512, isaAVX512VNNI:
 		geluAVX512(n, x)
@@ -77,7 +77,7 @@ func vecGELU(s isa, n int, x *float32) {
 
 func vecGELUTanh(s isa, n int, x *float32) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		geluTanhAVX2(n, x)
 	case isaAVX512, isaAVX512VNNI:
 		geluTanhAVX512(n, x)
@@ -88,7 +88,7 @@ func vecGELUTanh(s isa, n int, x *float32) {
 
 func vecDequantize(s isa, n int, q *int8, scale float32, dst *float32) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		dequantizeAVX2(n, q, scale, dst)
 	case isaAVX512, isaAVX512VNNI:
 		dequantizeAVX512(n, q, scale, dst)
@@ -105,7 +105,7 @@ func peakF32Loop(s isa, iters int) (perIter int, got, want float64) {
 		var out [16]float32
 		fmaPeakAVX512(iters, &out)
 		return 24 * 16 * 2, float64(out[15]), 24 * float64(iters)
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		var out [8]float32
 		fmaPeakAVX2(iters, &out)
 		return 12 * 8 * 2, float64(out[7]), 12 * float64(iters)
@@ -138,7 +138,7 @@ func layerNormAVX2(n int, x, out, w, b *float32, eps float32)
 // says whether it did.
 func rowSoftmax(s isa, x []float32, scale float32) bool {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		softmaxAVX2(len(x), &x[0], scale)
 	case isaAVX512, isaAVX512VNNI:
 		softmaxAVX512(len(x), &x[0], scale)
@@ -152,7 +152,7 @@ func rowSoftmax(s isa, x []float32, scale float32) bool {
 // multiple of the vector width, and says whether it did.
 func rowLayerNorm(s isa, x, out, w, b []float32, eps float32) bool {
 	switch {
-	case s == isaAVX2 && len(x)%8 == 0:
+	case (s == isaAVX2 || s == isaAVX2VNNI) && len(x)%8 == 0:
 		layerNormAVX2(len(x), &x[0], &out[0], &w[0], &b[0], eps)
 	case (s == isaAVX512 || s == isaAVX512VNNI) && len(x)%16 == 0:
 		layerNormAVX512(len(x), &x[0], &out[0], &w[0], &b[0], eps)
@@ -173,7 +173,7 @@ func rowSumVNNI(n int, a *int8) int32
 
 func vecDequantI32(s isa, n int, acc *int32, rs float32, cs, dst *float32, add bool) {
 	switch s {
-	case isaAVX2:
+	case isaAVX2, isaAVX2VNNI:
 		dequantI32AVX2(n, acc, rs, cs, dst, add)
 	case isaAVX512, isaAVX512VNNI:
 		dequantI32AVX512(n, acc, rs, cs, dst, add)

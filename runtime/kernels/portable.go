@@ -114,35 +114,6 @@ func i8DotTileGo(k int, a, b *[4]*int8, out *[16]int32) {
 	}
 }
 
-// gemvTileGo computes out[r] = Σ_j w[r][j]·x[j] for four rows of k int8 weights.
-func gemvTileGo(k int, w *[4]*int8, x *float32, out *[4]float32) {
-	xs := unsafe.Slice(x, k)
-	w0, w1 := unsafe.Slice(w[0], k), unsafe.Slice(w[1], k)
-	w2, w3 := unsafe.Slice(w[2], k), unsafe.Slice(w[3], k)
-	var s0, s1, s2, s3 float32
-	for j, v := range xs {
-		s0 += float32(w0[j]) * v
-		s1 += float32(w1[j]) * v
-		s2 += float32(w2[j]) * v
-		s3 += float32(w3[j]) * v
-	}
-	out[0], out[1], out[2], out[3] = s0, s1, s2, s3
-}
-
-func dotI8Go(k int, w *int8, x *float32) float32 {
-	ws, xs := unsafe.Slice(w, k), unsafe.Slice(x, k)
-	var s0, s1 float32
-	j := 0
-	for ; j+2 <= k; j += 2 {
-		s0 += float32(ws[j]) * xs[j]
-		s1 += float32(ws[j+1]) * xs[j+1]
-	}
-	if j < k {
-		s0 += float32(ws[j]) * xs[j]
-	}
-	return s0 + s1
-}
-
 func maxAbsGo(n int, x *float32) float32 {
 	var m float32
 	for _, v := range unsafe.Slice(x, n) {

@@ -41,22 +41,6 @@ func refGemmI8(m, n, k int, a []int8, lda int, b []int8, ldb int) []int32 {
 	return out
 }
 
-func refGemv(n, k int, w []int8, ldw int, scales, x []float32) (want, mag []float64) {
-	want = make([]float64, n)
-	mag = make([]float64, n)
-	for i := range n {
-		var s, g float64
-		for j := range k {
-			v := float64(w[i*ldw+j]) * float64(x[j])
-			s += v
-			g += math.Abs(v)
-		}
-		sc := math.Abs(float64(scales[i]))
-		want[i], mag[i] = float64(scales[i])*s, sc*g
-	}
-	return want, mag
-}
-
 // refQuantize: scale = max|x|/127, q = round half away (x·(127/max)), the product
 // taken in float32 as the spec says, then rounded in float64 by floor(|s|+0.5).
 func refQuantize(x []float32) ([]int8, float32) {

@@ -1,0 +1,150 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// int8 weights × block-quantized int8 activations (Q8): per block of 64 values, the
+// int32 sum of products of each of four weight rows, converted to float and
+// accumulated with the block's scale. nb whole blocks; the Go driver does the tail.
+
+// One row, one block: VPDPBUSD multiplies unsigned by signed bytes, so the weights
+// go in as w XOR 0x80 = w+128 (unsigned) against the signed activations; the driver
+// subtracts the 128·Σq this adds (the same for every row).
+#define Q8ROW_VNNI(row, acc, t, f) \
+	PREFETCHT0  1024(row)(DX*1); \
+	VPXORD      (row)(DX*1), Z28, t; \
+	VPXORD      acc, acc, acc; \
+	VPDPBUSD    Z16, t, acc; \
+	VCVTDQ2PS   acc, acc; \
+	VFMADD231PS Z18, acc, f
+
+// Y0..Y3 hold 8 partial sums of rows 0..3; leave [r0 r1 r2 r3] in X0.
+#define Q8REDUCE4_Y \
+	VPERM2F128   $0x20, Y1, Y0, Y4; \
+	VPERM2F128   $0x31, Y1, Y0, Y5; \
+	VADDPS       Y5, Y4, Y0; \
+	VPERM2F128   $0x20, Y3, Y2, Y4; \
+	VPERM2F128   $0x31, Y3, Y2, Y5; \
+	VADDPS       Y5, Y4, Y2; \
+	VHADDPS      Y2, Y0, Y0; \
+	VHADDPS      Y0, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VUNPCKLPS    X1, X0, X0
+
+// func gemvQ8TileVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+TEXT ·gemvQ8TileVNNI(SB), NOSPLIT, $0-40
+	MOVQ         nb+0(FP), CX
+	MOVQ         w+8(FP), AX
+	MOVQ         0(AX), SI
+	MOVQ         8(AX), DI
+	MOVQ         16(AX), R8
+	MOVQ         24(AX), R9
+	MOVQ         q+16(FP), BX
+	MOVQ         s+24(FP), R10
+	XORQ         DX, DX
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z28
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z11, Z11, Z11
+
+q8vnni_loop:
+	VMOVDQU8     (BX)(DX*1), Z16
+	VBROADCASTSS (R10), Z18
+	Q8ROW_VNNI(SI, Z0, Z20, Z8)
+	Q8ROW_VNNI(DI, Z1, Z21, Z9)
+	Q8ROW_VNNI(R8, Z2, Z22, Z10)
+	Q8ROW_VNNI(R9, Z3, Z23, Z11)
+	ADDQ         $64, DX
+	ADDQ         $4, R10
+	DECQ         CX
+	JNZ          q8vnni_loop
+
+	VEXTRACTF64X4 $1, Z8, Y4
+	VADDPS        Y4, Y8, Y0
+	VEXTRACTF64X4 $1, Z9, Y4
+	VADDPS        Y4, Y9, Y1
+	VEXTRACTF64X4 $1, Z10, Y4
+	VADDPS        Y4, Y10, Y2
+	VEXTRACTF64X4 $1, Z11, Y4
+	VADDPS        Y4, Y11, Y3
+	Q8REDUCE4_Y
+	MOVQ          out+32(FP), AX
+	VMOVUPS       X0, (AX)
+	VZEROUPPER
+	RET
+
+// One row, 32 values: PMADDUBSW multiplies unsigned by signed bytes, so |w| goes in
+// against q with w's sign (q' = sign(w)·q); |w| ≤ 128 and |q'| ≤ 127 keep each pair's
+// sum inside int16. PMADDWD with ones widens the pairs to int32.
+#define Q8ROW_AVX2(row, off, acc) \
+	VMOVDQU    off(row)(DX*1), Y13; \
+	VPABSB     Y13, Y14; \
+	VPSIGNB    Y13, Y12, Y15; \
+	VPMADDUBSW Y15, Y14, Y15; \
+	VPMADDWD   Y11, Y15, Y15; \
+	VPADDD     Y15, acc, acc
+
+#define Q8CHUNK_AVX2(off) \
+	VMOVDQU (BX)(DX*1), Y12; \
+	Q8ROW_AVX2(SI, off, Y0); \
+	Q8ROW_AVX2(DI, off, Y1); \
+	Q8ROW_AVX2(R8, off, Y2); \
+	Q8ROW_AVX2(R9, off, Y3)
+
+#define Q8SCALE_AVX2(acc, f) \
+	VCVTDQ2PS   acc, acc; \
+	VFMADD231PS Y8, acc, f; \
+	VPXOR       acc, acc, acc
+
+// func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+TEXT ·gemvQ8TileAVX2(SB), NOSPLIT, $0-40
+	MOVQ         nb+0(FP), CX
+	MOVQ         w+8(FP), AX
+	MOVQ         0(AX), SI
+	MOVQ         8(AX), DI
+	MOVQ         16(AX), R8
+	MOVQ         24(AX), R9
+	MOVQ         q+16(FP), BX
+	MOVQ         s+24(FP), R10
+	XORQ         DX, DX
+	MOVL         $0x00010001, AX
+	MOVD         AX, X11
+	VPBROADCASTD X11, Y11
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+
+q8avx2_loop:
+	PREFETCHT0   512(SI)(DX*1)
+	PREFETCHT0   512(DI)(DX*1)
+	PREFETCHT0   512(R8)(DX*1)
+	PREFETCHT0   512(R9)(DX*1)
+	Q8CHUNK_AVX2(0)
+	ADDQ         $32, DX
+	Q8CHUNK_AVX2(0)
+	ADDQ         $32, DX
+	VBROADCASTSS (R10), Y8
+	Q8SCALE_AVX2(Y0, Y4)
+	Q8SCALE_AVX2(Y1, Y5)
+	Q8SCALE_AVX2(Y2, Y6)
+	Q8SCALE_AVX2(Y3, Y7)
+	ADDQ         $4, R10
+	DECQ         CX
+	JNZ          q8avx2_loop
+
+	VMOVAPS Y4, Y0
+	VMOVAPS Y5, Y1
+	VMOVAPS Y6, Y2
+	VMOVAPS Y7, Y3
+	Q8REDUCE4_Y
+	MOVQ    out+32(FP), AX
+	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET
+
