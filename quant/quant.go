@@ -1,6 +1,8 @@
 // Package quant makes int8 copies of BLIP-2 checkpoints: per-output-channel symmetric
 // weights with float32 scales, stored as safetensors (`x.weight` int8 and
-// `x.weight_scale` f32) with a quantization_config in config.json. Norms, biases,
+// `x.weight_scale` f32) with a quantization_config in config.json; and int4 ones,
+// whose language-model weights are groups of nibbles (`x.weight` U8, `x.weight_scale`
+// F16 per group, int4.go) and the rest as in int8. Norms, biases,
 // position tables and the patch convolution stay in floating point.
 //
 // Its room in docs/architecture.md: int8: imports only the formats models/safetensors and models/hfconfig; it knows no model.

@@ -37,5 +37,5 @@ func TestArm64KernelsUnderQemu(t *testing.T) {
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), "testing [portable arm64-neon arm64-neon-dotprod]")
 	require.Contains(t, string(out), "--- PASS: TestGemvI8Q8 ")
-	require.Contains(t, string(out), "--- PASS: TestGemvQ4F32")
+	require.Contains(t, string(out), "--- PASS: TestGemvQ4F32 ")
 }

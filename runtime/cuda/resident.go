@@ -56,6 +56,14 @@ func (b *Backend) uploadWeight(w *runtime.Weight) (*deviceWeight, error) {
 		f32 = w.Float32() // a host copy while uploading; the device keeps its own form
 	}
 	switch {
+	case w.Int4():
+		// No int4 kernels on the device yet: the weight goes up as a float one (fp16
+		// by default), dequantized on the host one weight at a time.
+		f := &runtime.Weight{Name: w.Name, Out: w.Out, In: w.In, F32: make([]float32, n)}
+		for r := range w.Out {
+			w.RowTo(r, f.F32[r*w.In:(r+1)*w.In])
+		}
+		return b.uploadWeight(f)
 	case w.Quantized():
 		if uint64(len(w.I8)) != n || len(w.Scales) != w.Out {
 			return nil, fmt.Errorf("int8 weight holds %d values and %d scales for [%d,%d]", len(w.I8), len(w.Scales), w.Out, w.In)

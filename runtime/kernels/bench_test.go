@@ -167,6 +167,38 @@ func BenchmarkGemvI8Q8(b *testing.B) {
 	}
 }
 
+func BenchmarkGemvQ4F32(b *testing.B) {
+	const g = 64
+	for _, s := range []gemmCase{{1, 2560, 2560}, {1, 10240, 2560}} {
+		for _, im := range available() {
+			for _, dram := range []bool{false, true} {
+				b.Run(fmt.Sprintf("%s/n=%d,k=%d/%s", im.name, s.n, s.k, map[bool]string{false: "hot", true: "dram"}[dram]), func(b *testing.B) {
+					n, k := s.n, s.k
+					rb, ng := Q4RowBytes(k, g), Q4Groups(k, g)
+					bytes := n * (rb + 2*ng)
+					nb := copies(dram, bytes)
+					w, sc := make([]uint8, nb*n*rb), make([]uint16, nb*n*ng)
+					x, y := make([]float32, k), make([]float32, n)
+					for i := range w {
+						w[i] = uint8(i * 7)
+					}
+					for i := range sc {
+						sc[i] = 0x2000 + uint16(i%977)
+					}
+					fillF32(x)
+					i := 0
+					cpu0 := cpuNow()
+					for b.Loop() {
+						im.gemvQ4F32(n, k, g, w[i*n*rb:(i+1)*n*rb], sc[i*n*ng:(i+1)*n*ng], x, y)
+						i = (i + 1) % nb
+					}
+					report(b, cpu0, 2*float64(n*k), float64(bytes), "GFLOP/s", "GB/s")
+				})
+			}
+		}
+	}
+}
+
 func BenchmarkQuantizeRow(b *testing.B) {
 	for _, im := range available() {
 		b.Run(im.name, func(b *testing.B) {

@@ -1,7 +1,9 @@
 // Package kernels holds the single-threaded compute primitives of the CPU backend:
 // fp32 matrix products shaped like a Linear layer (weights stored [out, in]), the
 // vector helpers around them, int8 matrix products with exact int32 accumulation,
-// int8-weight matrix-vector products against block-quantized activations (Q8), symmetric
+// int8-weight matrix-vector products against block-quantized activations (Q8),
+// weight-only int4 matrix-vector products with fp32 activations (GemvQ4F32: groups
+// of nibbles with fp16 scales, the layout in q4.go), symmetric
 // per-row int8 quantization and its inverse (Dequantize, DequantizeI32), the
 // element-wise float32 math of a transformer layer (Softmax, LayerNorm, GELU,
 // GELUTanh, ExpShift, Max: fast exp and erfc approximations with relative errors
@@ -13,8 +15,9 @@
 // is chosen once at start-up; [Impl] names it. The build tag purego forces the
 // portable versions everywhere. The element-wise math and the dequantization have
 // assembly in every set (AVX2+FMA, AVX-512, NEON), computing the formulas of the
-// Go versions; the int8 row sums exist for AVX-512 VNNI only, the one set that
-// needs them, and the peak loops for amd64 only.
+// Go versions (DequantizeQ4 excepted on arm64: Go there for now); the int4 kernels
+// need F16C beside AVX2 (else they run portable); the int8 row sums exist for
+// AVX-512 VNNI only, the one set that needs them, and the peak loops for amd64 only.
 //
 // The kernels never start goroutines and share no mutable state: the caller splits
 // work across cores and calls them on disjoint parts of the output. Split the

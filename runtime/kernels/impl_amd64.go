@@ -337,3 +337,23 @@ func widenH16Vec(s isa, bf bool, n int, src *uint16, dst *float32) {
 		widenF16AVX2(n, src, dst)
 	}
 }
+
+//go:noescape
+func q4DequantAVX512(groups, gsize int, w *uint8, s *uint16, dst *float32)
+
+//go:noescape
+func q4DequantAVX2(groups, gsize int, w *uint8, s *uint16, dst *float32)
+
+// q4Dequant writes the values of full groups and reports whether it could (else the
+// caller's Go loop does).
+func q4Dequant(s isa, groups, g int, w *uint8, sc *uint16, dst *float32) bool {
+	switch {
+	case (s == isaAVX2 || s == isaAVX2VNNI) && hasF16C:
+		q4DequantAVX2(groups, g, w, sc, dst)
+	case s == isaAVX512 || s == isaAVX512VNNI:
+		q4DequantAVX512(groups, g, w, sc, dst)
+	default:
+		return false
+	}
+	return true
+}

@@ -215,3 +215,6 @@ func widenH16Vec(s isa, bf bool, n int, src *uint16, dst *float32) {
 		widenF16NEON(n, src, dst)
 	}
 }
+
+// q4Dequant has no NEON version yet: the Go loop dequantizes.
+func q4Dequant(isa, int, int, *uint8, *uint16, *float32) bool { return false }

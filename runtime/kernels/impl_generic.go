@@ -42,3 +42,5 @@ func gemvTileH16(_ isa, bf bool, k int, w *[4]*uint16, x *float32, o *[4]float32
 	gemvTileH16Go(bf, k, w, x, o)
 }
 func widenH16Vec(_ isa, bf bool, n int, src *uint16, dst *float32) { widenH16Go(bf, n, src, dst) }
+
+func q4Dequant(isa, int, int, *uint8, *uint16, *float32) bool { return false }

@@ -74,7 +74,15 @@ func (im *impl) gemvQ4F32(n, k, g int, w []uint8, scales []uint16, x, y []float3
 func DequantizeQ4(k, g int, w []uint8, scales []uint16, dst []float32) {
 	checkQ4("DequantizeQ4", 1, k, g, w, scales)
 	checkLen("DequantizeQ4", "dst", len(dst), k)
-	for gi := range Q4Groups(k, g) {
+	active.dequantizeQ4(k, g, w, scales, dst)
+}
+
+func (im *impl) dequantizeQ4(k, g int, w []uint8, scales []uint16, dst []float32) {
+	first := 0
+	if full := k / g; full > 0 && q4Dequant(im.isa, full, g, &w[0], &scales[0], &dst[0]) {
+		first = full
+	}
+	for gi := first; gi < Q4Groups(k, g); gi++ {
 		s := F16ToF32(scales[gi])
 		for b := gi * g; b < min((gi+1)*g, k); b += Q4Block {
 			blk := w[b/2 : b/2+16]

@@ -124,3 +124,96 @@ q4b2:
 	VMOVSS       X0, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// func q4DequantAVX512(groups, gsize int, w *uint8, s *uint16, dst *float32)
+TEXT ·q4DequantAVX512(SB), NOSPLIT, $0-40
+	MOVQ         groups+0(FP), CX
+	MOVQ         gsize+8(FP), R8
+	SHRQ         $5, R8
+	MOVQ         w+16(FP), SI
+	MOVQ         s+24(FP), DI
+	MOVQ         dst+32(FP), BX
+	MOVL         $15, AX
+	VPBROADCASTD AX, Z31
+	MOVL         $8, AX
+	VPBROADCASTD AX, Z30
+
+dq4g512:
+	VPBROADCASTW (DI), Y5
+	VCVTPH2PS    Y5, Z5
+	MOVQ         R8, DX
+
+dq4b512:
+	VPMOVZXBD (SI), Z3
+	VPSRLD    $4, Z3, Z4
+	VPANDD    Z31, Z3, Z3
+	VPSUBD    Z30, Z3, Z3
+	VPSUBD    Z30, Z4, Z4
+	VCVTDQ2PS Z3, Z3
+	VCVTDQ2PS Z4, Z4
+	VMULPS    Z5, Z3, Z3
+	VMULPS    Z5, Z4, Z4
+	VMOVUPS   Z3, (BX)
+	VMOVUPS   Z4, 64(BX)
+	ADDQ      $16, SI
+	ADDQ      $128, BX
+	DECQ      DX
+	JNZ       dq4b512
+	ADDQ      $2, DI
+	DECQ      CX
+	JNZ       dq4g512
+	VZEROUPPER
+	RET
+
+// func q4DequantAVX2(groups, gsize int, w *uint8, s *uint16, dst *float32)
+TEXT ·q4DequantAVX2(SB), NOSPLIT, $0-40
+	MOVQ         groups+0(FP), CX
+	MOVQ         gsize+8(FP), R8
+	SHRQ         $5, R8
+	MOVQ         w+16(FP), SI
+	MOVQ         s+24(FP), DI
+	MOVQ         dst+32(FP), BX
+	MOVL         $15, AX
+	MOVD         AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $8, AX
+	MOVD         AX, X14
+	VPBROADCASTD X14, Y14
+
+dq4g2:
+	VPBROADCASTW (DI), X5
+	VCVTPH2PS    X5, Y5
+	MOVQ         R8, DX
+
+dq4b2:
+	VPMOVZXBD (SI), Y3
+	VPMOVZXBD 8(SI), Y6
+	VPSRLD    $4, Y3, Y4
+	VPSRLD    $4, Y6, Y7
+	VPAND     Y15, Y3, Y3
+	VPAND     Y15, Y6, Y6
+	VPSUBD    Y14, Y3, Y3
+	VPSUBD    Y14, Y4, Y4
+	VPSUBD    Y14, Y6, Y6
+	VPSUBD    Y14, Y7, Y7
+	VCVTDQ2PS Y3, Y3
+	VCVTDQ2PS Y4, Y4
+	VCVTDQ2PS Y6, Y6
+	VCVTDQ2PS Y7, Y7
+	VMULPS    Y5, Y3, Y3
+	VMULPS    Y5, Y6, Y6
+	VMULPS    Y5, Y4, Y4
+	VMULPS    Y5, Y7, Y7
+	VMOVUPS   Y3, (BX)
+	VMOVUPS   Y6, 32(BX)
+	VMOVUPS   Y4, 64(BX)
+	VMOVUPS   Y7, 96(BX)
+	ADDQ      $16, SI
+	ADDQ      $128, BX
+	DECQ      DX
+	JNZ       dq4b2
+	ADDQ      $2, DI
+	DECQ      CX
+	JNZ       dq4g2
+	VZEROUPPER
+	RET

@@ -80,15 +80,17 @@ func TestGemvQ4F32(t *testing.T) {
 func TestDequantizeQ4(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
 	for _, g := range []int{32, 64} {
-		for _, k := range []int{1, 15, 16, 17, 31, 32, 33, 64, 100, 257} {
+		for _, k := range []int{1, 15, 16, 17, 31, 32, 33, 64, 100, 257, 2560} {
 			w, s := randQ4(rng, 1, k, g)
-			dst := make([]float32, k+1)
-			dst[k] = 7
-			DequantizeQ4(k, g, w, s, dst[:k])
-			for j := range k {
-				require.Equal(t, F16ToF32(s[j/g])*float32(Q4Nibble(w, j)), dst[j], "g=%d k=%d j=%d", g, k, j)
+			for _, im := range available() {
+				dst := make([]float32, k+1)
+				dst[k] = 7
+				im.dequantizeQ4(k, g, w, s, dst[:k])
+				for j := range k {
+					require.Equal(t, F16ToF32(s[j/g])*float32(Q4Nibble(w, j)), dst[j], "%s g=%d k=%d j=%d", im.name, g, k, j)
+				}
+				require.Equal(t, float32(7), dst[k])
 			}
-			require.Equal(t, float32(7), dst[k])
 		}
 	}
 }
