@@ -81,6 +81,9 @@ Examples:
 				return usagef("unknown --weights entry %q: use fp32, int8, fp16, bf16", w)
 			}
 		}
+		if _, err := weights.ParseDType(mf.dtype); err != nil {
+			return usagef("--%s", err)
+		}
 		layersA, layersB, err := parseLayerPair(*lmLayers)
 		if err != nil {
 			return err
@@ -289,8 +292,8 @@ func (b *bencher) checkpoint(mf *modelFlags) ([]benchRow, error) {
 	for _, w := range b.weights {
 		int8 := w == "int8"
 		f := *mf
-		if w == "fp16" || w == "bf16" {
-			f.dtype = w
+		if w != "int8" {
+			f.dtype = w // the row's weights are what it says, whatever the checkpoint stores
 		}
 		m, err := f.loadWith(b.e, int8)
 		if err != nil {
