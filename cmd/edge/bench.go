@@ -73,14 +73,17 @@ Examples:
 		if *runs < 1 || *warmup < 0 || *tokens < 1 || *batch < 1 {
 			return usagef("--runs, --tokens and --batch must be at least 1, --warmup not negative")
 		}
-		var weights []precision
+		var sets []precision
 		for _, w := range strings.Split(*weightSets, ",") {
 			switch p := precision(w); p {
 			case fp32, int8, int4, fp16, bf16:
-				weights = append(weights, p)
+				sets = append(sets, p)
 			default:
 				return usagef("unknown --weights entry %q: use fp32, int8, int4, fp16, bf16", w)
 			}
+		}
+		if _, err := weights.ParseDType(mf.dtype); err != nil {
+			return usagef("--%s", err)
 		}
 		layersA, layersB, err := parseLayerPair(*lmLayers)
 		if err != nil {
@@ -121,7 +124,7 @@ Examples:
 			defer pprof.StopCPUProfile()
 		}
 		img := scene.Render(scene.Layout{Background: "gray", Shapes: []scene.Shape{{Kind: "circle", Color: "red", CX: 112, CY: 112, R: 40}}}, 448, 1)
-		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch, weights: weights}
+		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch, weights: sets}
 		for _, name := range names {
 			var rows []benchRow
 			var err error

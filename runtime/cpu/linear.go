@@ -86,7 +86,14 @@ func (b *Backend) prepared(w *runtime.Weight) *prepared {
 			pb := kernels.PackBI8(w.Out, w.In, w.I8, w.In)
 			return &prepared{i8: &pb}
 		}
-		pb := kernels.PackB(w.Out, w.In, w.F32, w.In)
+		f := w.F32
+		if w.Is16() {
+			// Small 16-bit weights (the shapes model is stored in fp16) are packed
+			// widened, as fp32 ones are: a few MB, and the image path runs at fp32 speed.
+			f = make([]float32, len(w.Half))
+			kernels.WidenH16(w.Half, w.BF16, f)
+		}
+		pb := kernels.PackB(w.Out, w.In, f, w.In)
 		return &prepared{f32: &pb}
 	}).(*prepared)
 	return p
@@ -274,6 +281,18 @@ func (b *Backend) linearH16(x []float32, rows int, w *runtime.Weight, bias, out 
 	if rows <= 2 {
 		b.parallelAligned(n, 16, 4, gemvH16Columns, &t)
 		return
+	}
+	if rows >= manyRows {
+		if p := b.prepared(w); p != nil && p.f32 != nil {
+			t.pb = *p.f32
+			nr := t.pb.NR()
+			if (n+nr-1)/nr >= b.threads {
+				b.parallelAligned(n, nr, nr, packedColumns, &t)
+				return
+			}
+			b.parallel(rows, 12, packedRows, &t)
+			return
+		}
 	}
 	t.nb = dequantBlock(k)
 	b.parallelAligned(n, 32, 32, dequantColumns, &t)

@@ -92,3 +92,29 @@ func TestGemvH16Checks(t *testing.T) {
 	require.Panics(t, func() { GemvH16F32(2, 2, []uint16{1, 2, 3}, 2, false, []float32{1, 1}, y) })
 	require.Panics(t, func() { WidenH16([]uint16{1, 2}, true, y[:1]) })
 }
+
+// BenchmarkGemvH16F32 is the decode product with 16-bit weights, beside
+// BenchmarkGemvI8F32's shapes: from cache (hot) and from memory (dram).
+func BenchmarkGemvH16F32(b *testing.B) {
+	for _, s := range []gemmCase{{1, 2560, 2560}, {1, 10240, 2560}} {
+		for _, im := range available() {
+			for _, bf := range []bool{false, true} {
+				for _, dram := range []bool{false, true} {
+					b.Run(fmt.Sprintf("%s/bf16=%v/n=%d,k=%d/%s", im.name, bf, s.n, s.k, map[bool]string{false: "hot", true: "dram"}[dram]), func(b *testing.B) {
+						n, k := s.n, s.k
+						nb := copies(dram, 2*n*k)
+						w, x, y := randH16(rand.New(rand.NewPCG(1, 2)), nb*n*k, bf), make([]float32, k), make([]float32, n)
+						fillF32(x)
+						i := 0
+						cpu0 := cpuNow()
+						for b.Loop() {
+							im.gemvH16F32(n, k, w[i*n*k:], k, bf, x, y)
+							i = (i + 1) % nb
+						}
+						report(b, cpu0, 2*float64(n*k), 2*float64(n*k), "GFLOP/s", "GB/s")
+					})
+				}
+			}
+		}
+	}
+}
