@@ -16,8 +16,9 @@ type outMsg struct {
 }
 
 // queue is the bounded buffer between Publish* and the sending goroutine.
-// When full, the oldest caption or status is dropped and counted; a reply (an answer
-// or an error) only when the queue holds nothing else. At most one message
+// When full, the oldest caption or status is dropped and counted (or the new one, when
+// only replies wait); a reply (an answer or an error) only when a reply arrives at a
+// queue of nothing but replies. At most one message
 // is "in flight": taken for sending and not yet finished.
 //
 // Every message pushed ends as exactly one of published or dropped, so
@@ -63,6 +64,9 @@ func (q *queue) pushLocked(m outMsg) bool {
 		return false
 	}
 	q.enqueued++
+	if q.dropsNewcomer(m) {
+		return true
+	}
 	q.makeRoom()
 	q.ring[(q.head+q.n)%len(q.ring)] = m
 	q.n++
@@ -80,6 +84,9 @@ func (q *queue) pushFront(m outMsg) bool {
 		return false
 	}
 	q.enqueued++
+	if q.dropsNewcomer(m) {
+		return true
+	}
 	q.makeRoom()
 	q.unshift(m)
 	q.notify()
@@ -161,6 +168,18 @@ func (q *queue) counts() (enqueued, published, dropped uint64, pending int) {
 		pending++
 	}
 	return q.enqueued, q.published, q.dropped, pending
+}
+
+// dropsNewcomer drops (and counts) a caption or status arriving at a ring full of
+// replies: the next caption or status supersedes it, while each reply is someone's only
+// answer. It reports whether it did.
+func (q *queue) dropsNewcomer(m outMsg) bool {
+	if q.n < len(q.ring) || m.reply || q.oldestSuperseded() >= 0 {
+		return false
+	}
+	q.countDrop(m)
+	q.notify()
+	return true
 }
 
 // makeRoom drops the oldest waiting message when the ring is full.

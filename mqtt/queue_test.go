@@ -154,4 +154,19 @@ func TestQueueKeepsRepliesOverCaptions(t *testing.T) {
 	_, pub, drop, _ := q.counts()
 	require.Equal(t, uint64(4), drop, "captions 1 and 2, reply e1, caption 3")
 	require.Equal(t, uint64(9), pub)
+
+	// Replies fill the queue (the broker is away) and captions keep coming: the new
+	// captions go, not the waiting replies; the next caption published reports them.
+	for _, m := range []outMsg{reply("b1"), reply("b2"), reply("b3"), capMsg(6), capMsg(7)} {
+		require.True(t, q.push(m))
+		checkBalance(t, q)
+	}
+	require.Equal(t, []string{"b1", "b2", "b3"}, drain(q), "every reply kept")
+	require.True(t, q.push(capMsg(8)))
+	m, rep, ok = q.take()
+	require.True(t, ok)
+	require.Equal(t, uint64(2), rep, "caption 8 reports captions 6 and 7 dropped")
+	q.finish(m, rep, true)
+	_, _, drop, _ = q.counts()
+	require.Equal(t, uint64(6), drop)
 }
