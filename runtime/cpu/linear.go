@@ -119,18 +119,29 @@ func (b *Backend) linearF32(x []float32, rows int, w *runtime.Weight, bias, out 
 		b.parallelAligned(n, 16, 4, gemmColumns, &t)
 		return
 	}
-	if p := b.prepared(w); p != nil && p.f32 != nil {
-		t.pb = *p.f32
-		nr := t.pb.NR()
-		if (n+nr-1)/nr >= b.threads {
-			b.parallelAligned(n, nr, nr, packedColumns, &t)
-			return
-		}
-		b.parallel(rows, 12, packedRows, &t)
+	if b.packedProduct(&t) {
 		return
 	}
 	// A large weight: every core packs its own columns as it goes.
 	b.parallelAligned(n, 32, 32, gemmColumns, &t)
+}
+
+// packedProduct runs t against the weight's packed fp32 form, split by columns or,
+// when there are fewer panels than threads, by rows; false when the weight is too
+// large to keep packed.
+func (b *Backend) packedProduct(t *task) bool {
+	p := b.prepared(t.w)
+	if p == nil || p.f32 == nil {
+		return false
+	}
+	t.pb = *p.f32
+	nr := t.pb.NR()
+	if (t.n+nr-1)/nr >= b.threads {
+		b.parallelAligned(t.n, nr, nr, packedColumns, t)
+		return true
+	}
+	b.parallel(t.rows, 12, packedRows, t)
+	return true
 }
 
 // gemmColumns computes output columns [lo, hi) from the weight's rows.
@@ -185,8 +196,19 @@ func (b *Backend) linearW8(x []float32, rows int, w *runtime.Weight, bias, out [
 
 // gemvW8Columns computes output columns [lo, hi) for one or two rows from int8 weights
 // and the rows' block-quantized activations.
-func gemvW8Columns(t *task, lo, hi int) {
-	n, k := t.n, t.k
+func gemvW8Columns(t *task, lo, hi int) { gemvColumns(t, lo, hi, gemvW8Row) }
+
+func gemvW8Row(t *task, r, lo, hi int, y []float32) {
+	k := t.k
+	kernels.GemvI8Q8(hi-lo, k, t.w.I8[lo*k:], k, t.w.Scales[lo:hi], &t.q8[r], y)
+}
+
+// gemvColumns computes output columns [lo, hi) for each of the task's one or two rows
+// with row, which writes row r's columns into y (a scratch row when the product is
+// added to what out holds), then adds the bias and activates. row is a plain function,
+// not a closure: the task reaches it through the pool without an allocation.
+func gemvColumns(t *task, lo, hi int, row func(t *task, r, lo, hi int, y []float32)) {
+	n := t.n
 	var tmp *[]float32
 	if t.acc {
 		tmp = t.b.floats(hi - lo)
@@ -196,7 +218,7 @@ func gemvW8Columns(t *task, lo, hi int) {
 		if t.acc {
 			y = *tmp
 		}
-		kernels.GemvI8Q8(hi-lo, k, t.w.I8[lo*k:], k, t.w.Scales[lo:hi], &t.q8[r], y)
+		row(t, r, lo, hi, y)
 		if t.acc {
 			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
 		}
@@ -247,34 +269,20 @@ func (b *Backend) linearW4(x []float32, rows int, w *runtime.Weight, bias, out [
 }
 
 // gemvW4Columns computes output columns [lo, hi) for one or two rows from int4 weights.
-func gemvW4Columns(t *task, lo, hi int) {
-	n, k, w := t.n, t.k, t.w
+func gemvW4Columns(t *task, lo, hi int) { gemvColumns(t, lo, hi, gemvW4Row) }
+
+func gemvW4Row(t *task, r, lo, hi int, y []float32) {
+	k, w := t.k, t.w
 	rb, ng := kernels.Q4RowBytes(k, w.Group), kernels.Q4Groups(k, w.Group)
-	var tmp *[]float32
-	if t.acc {
-		tmp = t.b.floats(hi - lo)
-	}
-	for r := range t.rows {
-		y := t.out[r*n+lo : r*n+hi]
-		if t.acc {
-			y = *tmp
-		}
-		kernels.GemvQ4F32(hi-lo, k, w.Group, w.I4[lo*rb:hi*rb], w.GroupScales[lo*ng:hi*ng], t.x[r*k:(r+1)*k], y)
-		if t.acc {
-			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
-		}
-	}
-	if tmp != nil {
-		t.b.release(tmp)
-	}
-	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
+	kernels.GemvQ4F32(hi-lo, k, w.Group, w.I4[lo*rb:hi*rb], w.GroupScales[lo*ng:hi*ng], t.x[r*k:(r+1)*k], y)
 }
 
 // linearH16 is 16-bit float weights (fp16 or bfloat16) against float activations,
 // widened inside the kernels so that the weights stay half the size of fp32 in memory.
 // Few rows (decoding) read the 16-bit rows directly; more widen a block of weight rows
-// into floats once and multiply it with every row, as linearW8 does. These weights are
-// not packed ahead: a packed fp32 copy would triple the memory they take.
+// into floats once and multiply it with every row, as linearW8 does; only small weights
+// (under packLimit) are packed widened once, as fp32 ones are: a packed fp32 copy of a
+// large one would triple the memory it takes.
 func (b *Backend) linearH16(x []float32, rows int, w *runtime.Weight, bias, out []float32, acc bool, act runtime.Activation) {
 	n, k := w.Out, w.In
 	t := task{b: b, x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
@@ -282,43 +290,19 @@ func (b *Backend) linearH16(x []float32, rows int, w *runtime.Weight, bias, out 
 		b.parallelAligned(n, 16, 4, gemvH16Columns, &t)
 		return
 	}
-	if rows >= manyRows {
-		if p := b.prepared(w); p != nil && p.f32 != nil {
-			t.pb = *p.f32
-			nr := t.pb.NR()
-			if (n+nr-1)/nr >= b.threads {
-				b.parallelAligned(n, nr, nr, packedColumns, &t)
-				return
-			}
-			b.parallel(rows, 12, packedRows, &t)
-			return
-		}
+	if rows >= manyRows && b.packedProduct(&t) {
+		return
 	}
 	t.nb = dequantBlock(k)
 	b.parallelAligned(n, 32, 32, dequantColumns, &t)
 }
 
 // gemvH16Columns computes output columns [lo, hi) for one or two rows from 16-bit weights.
-func gemvH16Columns(t *task, lo, hi int) {
-	n, k := t.n, t.k
-	var tmp *[]float32
-	if t.acc {
-		tmp = t.b.floats(hi - lo)
-	}
-	for r := range t.rows {
-		y := t.out[r*n+lo : r*n+hi]
-		if t.acc {
-			y = *tmp
-		}
-		kernels.GemvH16F32(hi-lo, k, t.w.Half[lo*k:], k, t.w.BF16, t.x[r*k:(r+1)*k], y)
-		if t.acc {
-			kernels.Axpy(1, y, t.out[r*n+lo:r*n+hi])
-		}
-	}
-	if tmp != nil {
-		t.b.release(tmp)
-	}
-	epilogue(t.out, n, t.rows, lo, hi, t.bias, t.act)
+func gemvH16Columns(t *task, lo, hi int) { gemvColumns(t, lo, hi, gemvH16Row) }
+
+func gemvH16Row(t *task, r, lo, hi int, y []float32) {
+	k := t.k
+	kernels.GemvH16F32(hi-lo, k, t.w.Half[lo*k:], k, t.w.BF16, t.x[r*k:(r+1)*k], y)
 }
 
 // linearW8A8 quantizes each activation row symmetrically, multiplies in int8 with

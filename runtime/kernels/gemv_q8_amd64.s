@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "vnni_amd64.h"
 
 // int8 weights × block-quantized int8 activations (Q8): per block of 64 values, the
 // int32 sum of products of each of four weight rows, converted to float and
@@ -148,3 +149,70 @@ q8avx2_loop:
 	VZEROUPPER
 	RET
 
+// One row, one Q8 block (64 values) with AVX-VNNI: the weights as w XOR 0x80 = w+128
+// (unsigned) against the signed activations in Y12, Y13; the Go driver subtracts the
+// 128·Σq this adds, as for the AVX-512 kernel.
+#define Q8ROW_AVXVNNI(row, acc) \
+	VPXOR (row)(DX*1), Y9, Y14; \
+	VPXOR 32(row)(DX*1), Y9, Y15; \
+	VPDPBUSD_VEX(acc, 14, 12); \
+	VPDPBUSD_VEX(acc, 15, 13)
+
+#define Q8SCALE_AVXVNNI(acc, f) \
+	VCVTDQ2PS   acc, acc; \
+	VFMADD231PS Y8, acc, f; \
+	VPXOR       acc, acc, acc
+
+// func gemvQ8TileAVXVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+TEXT ·gemvQ8TileAVXVNNI(SB), NOSPLIT, $0-40
+	MOVQ         nb+0(FP), CX
+	MOVQ         w+8(FP), AX
+	MOVQ         0(AX), SI
+	MOVQ         8(AX), DI
+	MOVQ         16(AX), R8
+	MOVQ         24(AX), R9
+	MOVQ         q+16(FP), BX
+	MOVQ         s+24(FP), R10
+	XORQ         DX, DX
+	MOVL         $0x80808080, AX
+	MOVD         AX, X9
+	VPBROADCASTD X9, Y9
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+
+q8avxvnni_loop:
+	PREFETCHT0   1024(SI)(DX*1)
+	PREFETCHT0   1024(DI)(DX*1)
+	PREFETCHT0   1024(R8)(DX*1)
+	PREFETCHT0   1024(R9)(DX*1)
+	VMOVDQU      (BX)(DX*1), Y12
+	VMOVDQU      32(BX)(DX*1), Y13
+	VBROADCASTSS (R10), Y8
+	Q8ROW_AVXVNNI(SI, 0)
+	Q8ROW_AVXVNNI(DI, 1)
+	Q8ROW_AVXVNNI(R8, 2)
+	Q8ROW_AVXVNNI(R9, 3)
+	Q8SCALE_AVXVNNI(Y0, Y4)
+	Q8SCALE_AVXVNNI(Y1, Y5)
+	Q8SCALE_AVXVNNI(Y2, Y6)
+	Q8SCALE_AVXVNNI(Y3, Y7)
+	ADDQ         $64, DX
+	ADDQ         $4, R10
+	DECQ         CX
+	JNZ          q8avxvnni_loop
+
+	VMOVAPS      Y4, Y0
+	VMOVAPS      Y5, Y1
+	VMOVAPS      Y6, Y2
+	VMOVAPS      Y7, Y3
+	Q8REDUCE4_Y
+	MOVQ         out+32(FP), AX
+	VMOVUPS      X0, (AX)
+	VZEROUPPER
+	RET
