@@ -195,7 +195,9 @@ func (c *Client) drain(ctx context.Context) {
 		if err == nil {
 			continue
 		}
-		c.log.Debug("mqtt publish failed, will retry", "topic", m.topic, "err", err)
+		if ctx.Err() == nil { // a warning: it held every message behind it
+			c.log.Warn("mqtt publish failed, will retry", "topic", m.topic, "err", err)
+		}
 		select { // the link is usually down now; do not spin while it goes
 		case <-ctx.Done():
 			return

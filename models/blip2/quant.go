@@ -10,7 +10,7 @@ import (
 // BLIP-2's int8 form, as `edge quantize` writes it and --int8 loads it: the vision
 // encoder's and Q-Former's linear layers in W8A8 (int8 activations too), the projection
 // and the language model weight-only (float activations per token for prompts; decoding
-// on the CPU quantizes each token's activations in blocks of 128 at run time, see
+// on the CPU quantizes each token's activations in blocks of 64 at run time, see
 // kernels.Q8; with lmW8A8 its linear layers take int8 activations per row as well,
 // embeddings and heads staying weight-only). Only 2-D
 // `.weight` matrices are quantized; norms, biases, the patch convolution, positions and
