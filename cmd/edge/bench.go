@@ -40,7 +40,9 @@ checkpoints' full-size shapes with random weights made in memory (configs from
 --configs); where fp32 does not fit in memory, the image path runs in full and the
 language model with a few layers, extrapolated linearly to all of them (said in the
 table). The machine's limits (memory bandwidth, peak fp32 and int8 throughput) are
-measured first, and decoding is compared with the time its weight bytes take to read.
+measured first, and decoding is compared with the time its weight bytes take to read
+(for a model over 128 MiB at the bandwidth measured right after each of its timed runs,
+since other work on the machine moves it).
 
 Examples:
   edge bench
@@ -125,6 +127,12 @@ Examples:
 		}
 		img := scene.Render(scene.Layout{Background: "gray", Shapes: []scene.Shape{{Kind: "circle", Color: "red", CX: 112, CY: 112, R: 40}}}, 448, 1)
 		b := &bencher{ctx: ctx, e: e, be: be, threads: threads, img: img, runs: *runs, warmup: *warmup, tokens: *tokens, batch: *batch, weights: sets}
+		if _, onCPU := be.(*cpu.Backend); *limits && onCPU {
+			b.readBuf = make([]float32, cpu.ReadBytes/4)
+			for i := range b.readBuf {
+				b.readBuf[i] = 1 // every page in before the first timing
+			}
+		}
 		for _, name := range names {
 			var rows []benchRow
 			var err error
@@ -190,6 +198,9 @@ type benchRow struct {
 	Note string `json:"note,omitempty"`
 	// DecodeBytes is the weight storage one decoded token reads.
 	DecodeBytes int64 `json:"decode_weight_bytes"`
+	// ReadGBs is the streaming read measured right after each timed run (median): the
+	// decoding bound at the moment the row was timed.
+	ReadGBs float64 `json:"read_gb_s_beside,omitempty"`
 	// firstCaption is the first caption's time, warm-up included.
 	firstCaption time.Duration
 }
@@ -205,6 +216,7 @@ type decodeBound struct {
 	Model       string  `json:"model"`
 	Weights     string  `json:"weights"`
 	Bytes       int64   `json:"weight_bytes_per_token"`
+	ReadGBs     float64 `json:"read_gb_s"`
 	BoundMS     float64 `json:"bandwidth_bound_ms"`
 	MeasuredMS  float64 `json:"measured_ms"`
 	TimesTheMin float64 `json:"ratio"`
@@ -228,9 +240,13 @@ func (r *benchReport) decodeBounds() {
 		if per == nil || row.DecodeBytes == 0 {
 			continue
 		}
-		bound := float64(row.DecodeBytes) / (r.Limits.ReadGBs * 1e9) * 1e3
+		read := r.Limits.ReadGBs
+		if row.ReadGBs > 0 {
+			read = row.ReadGBs // measured beside this row's runs
+		}
+		bound := float64(row.DecodeBytes) / (read * 1e9) * 1e3
 		r.Decode = append(r.Decode, decodeBound{Model: row.Model, Weights: row.Weights, Bytes: row.DecodeBytes,
-			BoundMS: bound, MeasuredMS: per.Median, TimesTheMin: per.Median / bound})
+			ReadGBs: read, BoundMS: bound, MeasuredMS: per.Median, TimesTheMin: per.Median / bound})
 	}
 }
 
@@ -272,11 +288,11 @@ func (r *benchReport) print(e env) error {
 		fmt.Fprintf(w, "%s %s\n", strings.Repeat("*", i+1), n)
 	}
 	if len(r.Decode) > 0 {
-		fmt.Fprintln(w, "\ndecoding against memory bandwidth (weight bytes per token ÷ streaming read):")
+		fmt.Fprintln(w, "\ndecoding against memory bandwidth (weight bytes per token ÷ streaming read; for a model over 128 MiB the read is measured after each of its timed runs, else at the start):")
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "model\tweights\tMB per token\tbound ms\tmeasured ms\tratio\t")
+		fmt.Fprintln(tw, "model\tweights\tMB per token\tread GB/s\tbound ms\tmeasured ms\tratio\t")
 		for _, d := range r.Decode {
-			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.2f\t%.2f\t%.2f×\t\n", d.Model, d.Weights, float64(d.Bytes)/1e6, d.BoundMS, d.MeasuredMS, d.TimesTheMin)
+			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f×\t\n", d.Model, d.Weights, float64(d.Bytes)/1e6, d.ReadGBs, d.BoundMS, d.MeasuredMS, d.TimesTheMin)
 		}
 		tw.Flush()
 	}
@@ -291,8 +307,11 @@ type bencher struct {
 	threads              int
 	img                  image.Image
 	runs, warmup, tokens int
-	batch                int         // > 1: also the image path on this many frames at once
-	weights              []precision // in order
+	batch                int // > 1: also the image path on this many frames at once
+	// readBuf, when set, is streamed after each timed run (cpu.ReadGBs), so that every
+	// row's decoding bound comes from the bandwidth of its own moment.
+	readBuf []float32
+	weights []precision // in order
 }
 
 // checkpoint times the --model checkpoint (default: the embedded shapes model).
@@ -507,6 +526,7 @@ func (b *bencher) time(m *blip2.Model, ids []int) (benchRow, error) {
 		names = append(names, b.batchStage())
 	}
 	samples := make([][]float64, len(names))
+	var reads []float64
 	var first time.Duration
 	for i := 0; i < b.warmup+b.runs; i++ {
 		if err := b.ctx.Err(); err != nil {
@@ -556,6 +576,13 @@ func (b *bencher) time(m *blip2.Model, ids []int) (benchRow, error) {
 		if i < b.warmup {
 			continue
 		}
+		if b.readBuf != nil && m.WeightBytes > cpu.ReadBytes { // a small model's weights would be flushed from the caches
+			gbs, err := cpu.ReadGBs(b.ctx, b.readBuf, b.threads)
+			if err != nil {
+				return benchRow{}, err
+			}
+			reads = append(reads, gbs)
+		}
 		ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 		for j, v := range []float64{ms(t1.Sub(t0)), ms(t2.Sub(t1)), ms(t3.Sub(t2)), ms(t4.Sub(t3)) / float64(b.tokens), ms(t4.Sub(t0)), ms(perFrame)} {
 			if j < len(names) {
@@ -564,6 +591,10 @@ func (b *bencher) time(m *blip2.Model, ids []int) (benchRow, error) {
 		}
 	}
 	row := benchRow{Model: modelName(m), Runs: b.runs, Threads: b.threads, firstCaption: first}
+	if len(reads) > 0 {
+		sort.Float64s(reads)
+		row.ReadGBs = reads[len(reads)/2]
+	}
 	for i, n := range names {
 		s := samples[i]
 		sort.Float64s(s)

@@ -25,7 +25,7 @@ type Limits struct {
 const limitBytes = 256 << 20
 
 // MeasureLimits runs the loops on threads goroutines (best of three each); about a
-// second in all, and 768 MiB of memory while it runs.
+// second in all, and 512 MiB of memory while it runs.
 func MeasureLimits(ctx context.Context, threads int) (Limits, error) {
 	threads = max(threads, 1)
 	l := Limits{Threads: threads}
@@ -35,40 +35,15 @@ func MeasureLimits(ctx context.Context, threads int) (Limits, error) {
 		src[i] = float32(i & 1023)
 	}
 	copy(dst, src) // fault every page in before timing
-	split := func(fn func(lo, hi int)) time.Duration {
-		var wg sync.WaitGroup
-		t0 := time.Now()
-		for t := range threads {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				fn(n*t/threads, n*(t+1)/threads)
-			}()
-		}
-		wg.Wait()
-		return time.Since(t0)
-	}
-	best := func(fn func(lo, hi int)) (time.Duration, error) {
-		b := time.Duration(1 << 62)
-		for range 3 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-			b = min(b, split(fn))
-		}
-		return b, nil
-	}
+	best := func(fn func(lo, hi int)) (time.Duration, error) { return bestOfThree(ctx, n, threads, fn) }
 	d, err := best(func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
 	if err != nil {
 		return l, err
 	}
 	l.CopyGBs = 2 * limitBytes / d.Seconds() / 1e9
-	sums := make([]float32, threads)
-	d, err = best(func(lo, hi int) { sums[lo*threads/n] += kernels.Dot(src[lo:hi], src[lo:hi]) })
-	if err != nil {
+	if l.ReadGBs, err = readGBs(ctx, src, threads); err != nil {
 		return l, err
 	}
-	l.ReadGBs = limitBytes / d.Seconds() / 1e9
 	src, dst = nil, nil
 
 	const iters = 1 << 21 // about 10 ms of FMAs per thread
@@ -93,4 +68,54 @@ func MeasureLimits(ctx context.Context, threads int) (Limits, error) {
 		return l, err
 	}
 	return l, nil
+}
+
+// ReadBytes is the size of the array ReadGBs should be given: beyond the last-level
+// caches of the CPUs edge runs on, and half of MeasureLimits', since a model may be
+// loaded beside it.
+const ReadBytes = 128 << 20
+
+// ReadGBs is Limits.ReadGBs on the caller's array (ReadBytes; its pages touched once
+// before): the bandwidth decoding can get at this moment, so that a bound can be taken
+// next to the decoding it judges on a machine whose bandwidth moves with other work.
+// About 50 ms.
+func ReadGBs(ctx context.Context, src []float32, threads int) (float64, error) {
+	return readGBs(ctx, src, max(threads, 1))
+}
+
+// readGBs streams src through a dot product on threads goroutines, best of three.
+func readGBs(ctx context.Context, src []float32, threads int) (float64, error) {
+	n := len(src)
+	sums := make([]float32, threads)
+	d, err := bestOfThree(ctx, n, threads, func(lo, hi int) { sums[lo*threads/n] += kernels.Dot(src[lo:hi], src[lo:hi]) })
+	if err != nil {
+		return 0, err
+	}
+	return float64(4*n) / d.Seconds() / 1e9, nil
+}
+
+// bestOfThree splits [0, n) over threads goroutines running fn and returns the
+// shortest of three such runs.
+func bestOfThree(ctx context.Context, n, threads int, fn func(lo, hi int)) (time.Duration, error) {
+	split := func() time.Duration {
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for t := range threads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fn(n*t/threads, n*(t+1)/threads)
+			}()
+		}
+		wg.Wait()
+		return time.Since(t0)
+	}
+	b := time.Duration(1 << 62)
+	for range 3 {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		b = min(b, split())
+	}
+	return b, nil
 }

@@ -18,6 +18,9 @@ func TestMeasureLimits(t *testing.T) {
 	require.Equal(t, 2, l.Threads)
 	require.Greater(t, l.CopyGBs, 0.1)
 	require.Greater(t, l.ReadGBs, 0.1)
+	read, err := ReadGBs(t.Context(), make([]float32, ReadBytes/4), 2)
+	require.NoError(t, err)
+	require.Greater(t, read, 0.1)
 	if kernels.PeakF32(1) > 0 {
 		require.Greater(t, l.PeakF32, 1.0)
 	}
