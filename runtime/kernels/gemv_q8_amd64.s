@@ -11,19 +11,6 @@
 // w+128 (unsigned) against the signed activations; the driver subtracts the 128·Σq
 // this adds (the same for every row).
 
-// Y0..Y3 hold 8 partial sums of rows 0..3; leave [r0 r1 r2 r3] in X0.
-#define Q8REDUCE4_Y \
-	VPERM2F128   $0x20, Y1, Y0, Y4; \
-	VPERM2F128   $0x31, Y1, Y0, Y5; \
-	VADDPS       Y5, Y4, Y0; \
-	VPERM2F128   $0x20, Y3, Y2, Y4; \
-	VPERM2F128   $0x31, Y3, Y2, Y5; \
-	VADDPS       Y5, Y4, Y2; \
-	VHADDPS      Y2, Y0, Y0; \
-	VHADDPS      Y0, Y0, Y0; \
-	VEXTRACTF128 $1, Y0, X1; \
-	VUNPCKLPS    X1, X0, X0
-
 // Q8BLOCK_VNNI adds one block (64 values at DX) of the row at SI, times its scale at
 // R10, into f; acc and t are temporaries.
 #define Q8BLOCK_VNNI(off, soff, acc, t, sc, f) \
@@ -88,144 +75,137 @@ q8vnni_sum:
 	VZEROUPPER
 	RET
 
-// One row, 32 values: PMADDUBSW multiplies unsigned by signed bytes, so |w| goes in
-// against q with w's sign (q' = sign(w)·q); |w| ≤ 128 and |q'| ≤ 127 keep each pair's
-// sum inside int16. PMADDWD with ones widens the pairs to int32.
-#define Q8ROW_AVX2(row, off, acc) \
-	VMOVDQU    off(row)(DX*1), Y13; \
-	VPABSB     Y13, Y14; \
-	VPSIGNB    Y13, Y12, Y15; \
-	VPMADDUBSW Y15, Y14, Y15; \
-	VPMADDWD   Y11, Y15, Y15; \
-	VPADDD     Y15, acc, acc
+// One block (64 values at off) of the row at SI against q at BX, into f with the
+// block's scale at soff(R10): PMADDUBSW multiplies unsigned by signed bytes, so |w| goes
+// in against q with w's sign (q' = sign(w)·q); |w| ≤ 128 and |q'| ≤ 127 keep each
+// pair's sum inside int16. PMADDWD with ones (Y11) widens the pairs to int32.
+#define Q8BLOCK_AVX2(off, off2, soff, w0, w1, q0, q1, a0, a1, f) \
+	VMOVDQU      off(SI)(DX*1), w0; \
+	VMOVDQU      off2(SI)(DX*1), w1; \
+	VMOVDQU      off(BX)(DX*1), q0; \
+	VMOVDQU      off2(BX)(DX*1), q1; \
+	VPABSB       w0, a0; \
+	VPSIGNB      w0, q0, q0; \
+	VPMADDUBSW   q0, a0, q0; \
+	VPMADDWD     Y11, q0, q0; \
+	VPABSB       w1, a1; \
+	VPSIGNB      w1, q1, q1; \
+	VPMADDUBSW   q1, a1, q1; \
+	VPMADDWD     Y11, q1, q1; \
+	VPADDD       q1, q0, q0; \
+	VCVTDQ2PS    q0, q0; \
+	VBROADCASTSS soff(R10), a0; \
+	VFMADD231PS  a0, q0, f
 
-#define Q8CHUNK_AVX2(off) \
-	VMOVDQU (BX)(DX*1), Y12; \
-	Q8ROW_AVX2(SI, off, Y0); \
-	Q8ROW_AVX2(DI, off, Y1); \
-	Q8ROW_AVX2(R8, off, Y2); \
-	Q8ROW_AVX2(R9, off, Y3)
-
-#define Q8SCALE_AVX2(acc, f) \
-	VCVTDQ2PS   acc, acc; \
-	VFMADD231PS Y8, acc, f; \
-	VPXOR       acc, acc, acc
+// STORE_ROW_Y sums the lanes of Y0 + Y1 into out[R11] (R13).
+#define STORE_ROW_Y \
+	VADDPS       Y1, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS       X1, X0, X0; \
+	VMOVHLPS     X0, X0, X1; \
+	VADDPS       X1, X0, X0; \
+	VPSHUFD      $1, X0, X1; \
+	VADDSS       X1, X0, X0; \
+	VMOVSS       X0, (R13)(R11*4)
 
 // func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+// The rows one after the other, as gemvQ8TileVNNI (one stream for memory).
 TEXT ·gemvQ8TileAVX2(SB), NOSPLIT, $0-40
-	MOVQ         nb+0(FP), CX
-	MOVQ         w+8(FP), AX
-	MOVQ         0(AX), SI
-	MOVQ         8(AX), DI
-	MOVQ         16(AX), R8
-	MOVQ         24(AX), R9
+	MOVQ         w+8(FP), R12
 	MOVQ         q+16(FP), BX
-	MOVQ         s+24(FP), R10
-	XORQ         DX, DX
+	MOVQ         out+32(FP), R13
 	MOVL         $0x00010001, AX
 	MOVD         AX, X11
 	VPBROADCASTD X11, Y11
-	VPXOR        Y0, Y0, Y0
-	VPXOR        Y1, Y1, Y1
-	VPXOR        Y2, Y2, Y2
-	VPXOR        Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
+	XORQ         R11, R11
 
-q8avx2_loop:
-	PREFETCHT0   512(SI)(DX*1)
-	PREFETCHT0   512(DI)(DX*1)
-	PREFETCHT0   512(R8)(DX*1)
-	PREFETCHT0   512(R9)(DX*1)
-	Q8CHUNK_AVX2(0)
-	ADDQ         $32, DX
-	Q8CHUNK_AVX2(0)
-	ADDQ         $32, DX
-	VBROADCASTSS (R10), Y8
-	Q8SCALE_AVX2(Y0, Y4)
-	Q8SCALE_AVX2(Y1, Y5)
-	Q8SCALE_AVX2(Y2, Y6)
-	Q8SCALE_AVX2(Y3, Y7)
-	ADDQ         $4, R10
-	DECQ         CX
-	JNZ          q8avx2_loop
+q8avx2_row:
+	MOVQ   (R12)(R11*8), SI
+	MOVQ   nb+0(FP), CX
+	MOVQ   s+24(FP), R10
+	XORQ   DX, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	CMPQ   CX, $2
+	JLT    q8avx2_one
 
-	VMOVAPS Y4, Y0
-	VMOVAPS Y5, Y1
-	VMOVAPS Y6, Y2
-	VMOVAPS Y7, Y3
-	Q8REDUCE4_Y
-	MOVQ    out+32(FP), AX
-	VMOVUPS X0, (AX)
+q8avx2_two:
+	Q8BLOCK_AVX2(0, 32, 0, Y2, Y3, Y4, Y5, Y6, Y7, Y0)
+	Q8BLOCK_AVX2(64, 96, 4, Y8, Y9, Y10, Y12, Y13, Y14, Y1)
+	ADDQ $128, DX
+	ADDQ $8, R10
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  q8avx2_two
+
+q8avx2_one:
+	TESTQ CX, CX
+	JZ    q8avx2_sum
+	Q8BLOCK_AVX2(0, 32, 0, Y2, Y3, Y4, Y5, Y6, Y7, Y0)
+
+q8avx2_sum:
+	STORE_ROW_Y
+	INCQ R11
+	CMPQ R11, $4
+	JLT  q8avx2_row
 	VZEROUPPER
 	RET
 
-// One row, one Q8 block (64 values) with AVX-VNNI: the weights as w XOR 0x80 = w+128
-// (unsigned) against the signed activations in Y12, Y13; the Go driver subtracts the
-// 128·Σq this adds, as for the AVX-512 kernel.
-#define Q8ROW_AVXVNNI(row, acc) \
-	VPXOR (row)(DX*1), Y9, Y14; \
-	VPXOR 32(row)(DX*1), Y9, Y15; \
-	VPDPBUSD_VEX(acc, 14, 12); \
-	VPDPBUSD_VEX(acc, 15, 13)
-
-#define Q8SCALE_AVXVNNI(acc, f) \
-	VCVTDQ2PS   acc, acc; \
-	VFMADD231PS Y8, acc, f; \
-	VPXOR       acc, acc, acc
+// One block (64 values at off) of the row at SI with AVX-VNNI, into f with the block's
+// scale at soff(R10): the weights as w XOR 0x80 = w+128 (unsigned, Y9 holds the 0x80s)
+// against the signed activations; the Go driver subtracts the 128·Σq this adds, as for
+// the AVX-512 kernel. Register numbers for the VEX encoding: acc, u0, u1, s0, s1.
+#define Q8BLOCK_AVXVNNI(off, off2, soff, acc, acc_, u0, u0_, u1, u1_, s0, s0_, s1, s1_, sc, f) \
+	VMOVDQU      off(BX)(DX*1), s0; \
+	VMOVDQU      off2(BX)(DX*1), s1; \
+	VPXOR        off(SI)(DX*1), Y9, u0; \
+	VPXOR        off2(SI)(DX*1), Y9, u1; \
+	VPXOR        acc, acc, acc; \
+	VPDPBUSD_VEX(acc_, u0_, s0_); \
+	VPDPBUSD_VEX(acc_, u1_, s1_); \
+	VCVTDQ2PS    acc, acc; \
+	VBROADCASTSS soff(R10), sc; \
+	VFMADD231PS  sc, acc, f
 
 // func gemvQ8TileAVXVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+// The rows one after the other, as gemvQ8TileVNNI (one stream for memory).
 TEXT ·gemvQ8TileAVXVNNI(SB), NOSPLIT, $0-40
-	MOVQ         nb+0(FP), CX
-	MOVQ         w+8(FP), AX
-	MOVQ         0(AX), SI
-	MOVQ         8(AX), DI
-	MOVQ         16(AX), R8
-	MOVQ         24(AX), R9
+	MOVQ         w+8(FP), R12
 	MOVQ         q+16(FP), BX
-	MOVQ         s+24(FP), R10
-	XORQ         DX, DX
+	MOVQ         out+32(FP), R13
 	MOVL         $0x80808080, AX
 	MOVD         AX, X9
 	VPBROADCASTD X9, Y9
-	VPXOR        Y0, Y0, Y0
-	VPXOR        Y1, Y1, Y1
-	VPXOR        Y2, Y2, Y2
-	VPXOR        Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
+	XORQ         R11, R11
 
-q8avxvnni_loop:
-	PREFETCHT0   1024(SI)(DX*1)
-	PREFETCHT0   1024(DI)(DX*1)
-	PREFETCHT0   1024(R8)(DX*1)
-	PREFETCHT0   1024(R9)(DX*1)
-	VMOVDQU      (BX)(DX*1), Y12
-	VMOVDQU      32(BX)(DX*1), Y13
-	VBROADCASTSS (R10), Y8
-	Q8ROW_AVXVNNI(SI, 0)
-	Q8ROW_AVXVNNI(DI, 1)
-	Q8ROW_AVXVNNI(R8, 2)
-	Q8ROW_AVXVNNI(R9, 3)
-	Q8SCALE_AVXVNNI(Y0, Y4)
-	Q8SCALE_AVXVNNI(Y1, Y5)
-	Q8SCALE_AVXVNNI(Y2, Y6)
-	Q8SCALE_AVXVNNI(Y3, Y7)
-	ADDQ         $64, DX
-	ADDQ         $4, R10
-	DECQ         CX
-	JNZ          q8avxvnni_loop
+q8avxvnni_row:
+	MOVQ   (R12)(R11*8), SI
+	MOVQ   nb+0(FP), CX
+	MOVQ   s+24(FP), R10
+	XORQ   DX, DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	CMPQ   CX, $2
+	JLT    q8avxvnni_one
 
-	VMOVAPS      Y4, Y0
-	VMOVAPS      Y5, Y1
-	VMOVAPS      Y6, Y2
-	VMOVAPS      Y7, Y3
-	Q8REDUCE4_Y
-	MOVQ         out+32(FP), AX
-	VMOVUPS      X0, (AX)
+q8avxvnni_two:
+	Q8BLOCK_AVXVNNI(0, 32, 0, Y2, 2, Y14, 14, Y15, 15, Y12, 12, Y13, 13, Y3, Y0)
+	Q8BLOCK_AVXVNNI(64, 96, 4, Y8, 8, Y6, 6, Y7, 7, Y4, 4, Y5, 5, Y10, Y1)
+	ADDQ $128, DX
+	ADDQ $8, R10
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  q8avxvnni_two
+
+q8avxvnni_one:
+	TESTQ CX, CX
+	JZ    q8avxvnni_sum
+	Q8BLOCK_AVXVNNI(0, 32, 0, Y2, 2, Y14, 14, Y15, 15, Y12, 12, Y13, 13, Y3, Y0)
+
+q8avxvnni_sum:
+	STORE_ROW_Y
+	INCQ R11
+	CMPQ R11, $4
+	JLT  q8avxvnni_row
 	VZEROUPPER
 	RET
