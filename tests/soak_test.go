@@ -228,10 +228,12 @@ func inject(t *testing.T, kind string, rng *rand.Rand, hold float64, b *mosquitt
 		b.kill()
 		time.Sleep(ms(18000, 26000)) // long enough for captions and statuses to overflow the queue
 		b.start()
+		awaitBack(obs, time.Now())
 	case faultBrokerStop:
 		require.NoError(t, b.cmd.Process.Signal(syscall.SIGSTOP))
 		time.Sleep(ms(4000, 8000))
 		require.NoError(t, b.cmd.Process.Signal(syscall.SIGCONT))
+		awaitBack(obs, time.Now())
 	case faultStall:
 		s.stall(true)
 		time.Sleep(ms(8000, 12000)) // longer than stall_timeout
@@ -270,6 +272,21 @@ func inject(t *testing.T, kind string, rng *rand.Rand, hold float64, b *mosquitt
 		p.signal(syscall.SIGHUP)
 		time.Sleep(time.Second)
 	}
+}
+
+// awaitBack waits until edge publishes a status made after since: it is connected and
+// subscribed again. Asks published to a broker that edge has not rejoined yet are lost
+// (its session is clean), so the next fault must not begin before.
+func awaitBack(obs *observer, since time.Time) {
+	obs.await("status", 60*time.Second, "a status after the broker came back", func(ms []message) bool {
+		for i := len(ms) - 1; i >= 0; i-- {
+			var st status
+			if json.Unmarshal(ms[i].Payload, &st) == nil && st.Time.After(since) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // burst sends perBurst asks from each of several clients at once, without waiting.
