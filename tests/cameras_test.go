@@ -2,8 +2,8 @@ package tests
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,16 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
-
-// edgeCaption is what `edge caption` says of one image file.
-func edgeCaption(t *testing.T, path string) string {
-	t.Helper()
-	cmd := exec.Command(edgeBinary(), "caption", path)
-	cmd.Env = cleanEnv()
-	out, err := cmd.Output()
-	require.NoError(t, err, "edge caption %s", path)
-	return strings.TrimSpace(string(out))
-}
 
 // lastStatus is the newest status on topic, or nil.
 func lastStatus(t *testing.T, ms []message, topic string) *status {
@@ -67,7 +57,7 @@ func TestCamerasShareOneModel(t *testing.T) {
 	for id, s := range streams {
 		path := filepath.Join(dir, id+".jpg")
 		require.NoError(t, os.WriteFile(path, s.frames[0], 0o600))
-		want[id] = edgeCaption(t, path)
+		want[id] = edgeText(t, "caption", path)
 	}
 	conf := writeConfig(t, dir, "status_interval: 300ms\n")
 	b := startMosquitto(t, false)
@@ -75,7 +65,7 @@ func TestCamerasShareOneModel(t *testing.T) {
 	// Continuous mode: each camera describes every new frame, so captions and asks wait
 	// for the model together.
 	p := startEdge(t, dir, "run", "--broker", b.url(), "--config", conf, "--print", "--mode", "continuous",
-		"--camera", "door="+streams["door"].url(), "--camera", "yard="+streams["yard"].url(), "--camera", "gate="+streams["gate"].url())
+		"--camera", "door="+streams["door"].url(), "--camera", "yard="+streams["yard"].url(), "--camera", "gate="+streams["gate"].url(), "--http", "127.0.0.1:0")
 
 	captionsOf := func(id string) func([]message) bool {
 		return func(ms []message) bool {
@@ -97,6 +87,14 @@ func TestCamerasShareOneModel(t *testing.T) {
 		require.NoError(t, json.Unmarshal(m.Payload, &c))
 		require.Equal(t, want[id], c.Text, "a caption on %s", m.Topic)
 	}
+
+	// The HTTP API's latest caption is the first camera's.
+	resp, err := http.Get("http://" + serveAddr(t, p) + "/v1/captions/latest")
+	require.NoError(t, err)
+	var latest struct{ Text string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&latest))
+	resp.Body.Close()
+	require.Equal(t, want["door"], latest.Text, "the HTTP API follows the first camera")
 
 	const question = "how many shapes are there?"
 	truth, ok := scenes[1].Answer(question)

@@ -229,7 +229,7 @@ Examples:
 		runCtx, stopHTTP := context.WithCancel(ctx)
 		defer stopHTTP()
 		// The HTTP API's camera:latest is the first camera's frame; its lock is every camera's.
-		waitHTTP, err := startRunHTTP(runCtx, e, cfg.HTTP, m, &opts[0])
+		waitHTTP, err := startRunHTTP(runCtx, e, cfg.HTTP, m, ids[0], &opts[0])
 		if err != nil {
 			return err
 		}
