@@ -1,6 +1,7 @@
 // Package loop is the product's main job: frames from a camera go through the model
 // when the scheduler says so, captions and answers go out over MQTT, and questions come
-// in over MQTT. It runs until its context ends.
+// in over MQTT. It runs until its context ends. Several cameras share one model, each
+// its own MQTT device, their image paths batched when they wait for the model together.
 //
 // Its room in docs/architecture.md: loop: imports camera, camera/gocvsrc, loop/scheduler, models/blip2, mqtt and runtime; only the CLI imports it.
 package loop
