@@ -9,6 +9,7 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -115,6 +116,7 @@ func (c *Config) Defaults() {
 	if len(c.Cameras) == 0 {
 		c.Camera.defaults()
 	}
+	c.Cameras = slices.Clone(c.Cameras) // the caller's entries stay as they were
 	for i := range c.Cameras {
 		c.Cameras[i].defaults()
 	}

@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -185,8 +186,13 @@ func RunCameras(ctx context.Context, cfg Config, model *blip2.Model, opts []Opti
 		}
 		wg.Go(func() {
 			errs[i] = Run(ctx, one, model, o)
+			if ctx.Err() != nil && errors.Is(errs[i], ctx.Err()) {
+				errs[i] = nil // asked to stop, or --duration ran out: no camera's failure
+			}
 			if errs[i] != nil && o.cameraID != "" {
 				errs[i] = fmt.Errorf("camera %s: %w", o.cameraID, errs[i])
+				// Said now: the others go on, and the error is returned only at the end.
+				cmp.Or(o.Logger, slog.Default()).Error("camera ended", "camera", o.cameraID, "err", errs[i])
 			}
 		})
 	}
