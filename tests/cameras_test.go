@@ -126,6 +126,7 @@ func TestCamerasShareOneModel(t *testing.T) {
 		batched.Stats["image_paths_batched"], batched.Stats["image_batch_largest"])
 	require.GreaterOrEqual(t, batched.Stats["image_batch_largest"], 2.0)
 
+	time.Sleep(400 * time.Millisecond) // one more status from each camera (status_interval 300ms)
 	p.signal(syscall.SIGTERM)
 	code, took := p.wait(15 * time.Second)
 	require.Equal(t, 0, code)
@@ -135,7 +136,7 @@ func TestCamerasShareOneModel(t *testing.T) {
 	require.Contains(t, p.stderr.String(), "edge run: camera yard ("+streams["yard"].url()+")")
 	for _, id := range []string{"door", "yard", "gate"} {
 		if st := lastOnline(t, obs.on("status"), "edge/"+id+"/status"); st != nil {
-			t.Logf("%s at the end: %v captions, %v answers, image paths run %v, batched %v, largest batch %v, prefixes reused (all cameras) %v",
+			t.Logf("%s, last status before SIGTERM: %v captions, %v answers, image paths run %v, batched %v, largest batch %v, prefixes reused (all cameras) %v",
 				id, st.Stats["captions"], st.Stats["answers"], st.Stats["image_paths_run"], st.Stats["image_paths_batched"],
 				st.Stats["image_batch_largest"], st.Stats["image_prefix_reused"])
 		}
