@@ -52,8 +52,11 @@ type Model interface {
 // Frame is a camera frame: the picture, its sequence number and time.
 type Frame struct {
 	Image image.Image
-	Seq   uint64
-	Time  time.Time
+	// Camera is the camera's id where a run has several ("" for one): with Seq and
+	// Time it keys the frame's prefix, which the camera loop shares.
+	Camera string
+	Seq    uint64
+	Time   time.Time
 }
 
 // Camera is the latest frame and caption of a running camera loop.

@@ -304,7 +304,7 @@ func (s *Server) resolve(r *Request) error {
 	if !ok {
 		return &apiError{status: 503, typ: "server_error", code: "no_frame", msg: "the camera has no frame yet", retryAfter: 1}
 	}
-	r.Image, r.Frame = f.Image, blip2.FrameKey{Seq: f.Seq, Time: f.Time}
+	r.Image, r.Frame = f.Image, blip2.FrameKey{Camera: f.Camera, Seq: f.Seq, Time: f.Time}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 // Package loop is the product's main job: frames from a camera go through the model
 // when the scheduler says so, captions and answers go out over MQTT, and questions come
-// in over MQTT. It runs until its context ends.
+// in over MQTT. It runs until its context ends. Several cameras share one model, each
+// its own MQTT device, their image paths batched when they wait for the model together.
 //
 // Its room in docs/architecture.md: loop: imports camera, camera/gocvsrc, loop/scheduler, models/blip2, mqtt and runtime; only the CLI imports it.
 package loop
@@ -8,8 +9,10 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/edgevlm/edge/board/memory"
 	"github.com/edgevlm/edge/camera"
@@ -19,8 +22,13 @@ import (
 
 // Config is everything `edge run` reads from its YAML file, environment and flags.
 type Config struct {
-	Model    ModelConfig    `yaml:"model"`
-	Camera   CameraConfig   `yaml:"camera"`
+	Model  ModelConfig  `yaml:"model"`
+	Camera CameraConfig `yaml:"camera"`
+	// Cameras, instead of Camera, runs several cameras on the one model: each is its
+	// own device in MQTT topics (its ID is the device id).
+	Cameras []NamedCamera `yaml:"cameras"`
+	// BatchMax is the most camera frames whose image paths run as one batch (default 4).
+	BatchMax int            `yaml:"batch_max"`
 	Schedule ScheduleConfig `yaml:"schedule"`
 	// Prompt is the text each caption continues ("" for a plain caption).
 	Prompt       string      `yaml:"prompt"`
@@ -74,6 +82,15 @@ type CameraConfig struct {
 	StallTimeout time.Duration `yaml:"stall_timeout"`
 }
 
+// NamedCamera is one entry of cameras: its id (its MQTT device id) and its settings.
+type NamedCamera struct {
+	ID           string `yaml:"id"`
+	CameraConfig `yaml:",inline"`
+}
+
+// DefaultBatchMax is how many frames' image paths run together at most.
+const DefaultBatchMax = 4
+
 // ScheduleConfig says when frames are described.
 type ScheduleConfig struct {
 	Mode            string        `yaml:"mode"` // interval, change, trigger or continuous
@@ -96,17 +113,15 @@ func (c *Config) Defaults() {
 	if c.Model.DType == "" {
 		c.Model.DType = "auto"
 	}
-	if c.Camera.Source == "" {
-		c.Camera.Source = "synthetic"
+	if len(c.Cameras) == 0 {
+		c.Camera.defaults()
 	}
-	if c.Camera.Source == "synthetic" && c.Camera.MaxFPS == 0 {
-		c.Camera.MaxFPS = 5
+	c.Cameras = slices.Clone(c.Cameras) // the caller's entries stay as they were
+	for i := range c.Cameras {
+		c.Cameras[i].defaults()
 	}
-	if c.Camera.Source == "synthetic" && c.Camera.ScenePeriod == 0 {
-		c.Camera.ScenePeriod = 10
-	}
-	if c.Camera.StallTimeout == 0 {
-		c.Camera.StallTimeout = camera.DefaultStallTimeout
+	if c.BatchMax == 0 {
+		c.BatchMax = DefaultBatchMax
 	}
 	if c.Schedule.Mode == "" {
 		c.Schedule.Mode = string(scheduler.ModeInterval)
@@ -129,6 +144,40 @@ func (c *Config) Defaults() {
 	if c.StatusInterval == 0 {
 		c.StatusInterval = 30 * time.Second
 	}
+}
+
+func (c *CameraConfig) defaults() {
+	if c.Source == "" {
+		c.Source = "synthetic"
+	}
+	if c.Source == "synthetic" && c.MaxFPS == 0 {
+		c.MaxFPS = 5
+	}
+	if c.Source == "synthetic" && c.ScenePeriod == 0 {
+		c.ScenePeriod = 10
+	}
+	if c.StallTimeout == 0 {
+		c.StallTimeout = camera.DefaultStallTimeout
+	}
+}
+
+// PerCamera is the configuration of each camera's loop: cfg with Camera set to that
+// camera and, for an entry of Cameras, the MQTT device id (and a set client id) made its.
+func (c Config) PerCamera() []Config {
+	if len(c.Cameras) == 0 {
+		return []Config{c}
+	}
+	out := make([]Config, len(c.Cameras))
+	for i, cam := range c.Cameras {
+		one := c
+		one.Cameras, one.Camera = nil, cam.CameraConfig
+		one.MQTT.DeviceID = cam.ID
+		if c.MQTT.ClientID != "" { // two clients with one id push each other off the broker
+			one.MQTT.ClientID = c.MQTT.ClientID + "-" + cam.ID
+		}
+		out[i] = one
+	}
+	return out
 }
 
 // Validate reports every bad field, each naming it.
@@ -166,13 +215,15 @@ func (c Config) Validate() error {
 	if c.Schedule.Interval < 0 || c.Schedule.MaxFPS < 0 || c.Schedule.ChangeThreshold < 0 {
 		bad("schedule", "interval, max_fps and change_threshold must not be negative")
 	}
-	switch camera.OnEnd(c.Camera.OnEnd) {
-	case "", camera.EndStop, camera.EndLoop, camera.EndReopen:
-	default:
-		bad("camera.on_end", "%q is not stop, loop or reopen", c.Camera.OnEnd)
+	if len(c.Cameras) > 0 && c.Camera != (CameraConfig{}) {
+		bad("cameras", "excludes camera: give every camera an entry of cameras")
 	}
-	if c.Camera.MaxFPS < 0 || c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.FPS < 0 || c.Camera.StallTimeout < 0 {
-		bad("camera", "max_fps, width, height, fps and stall_timeout must not be negative")
+	if len(c.Cameras) == 0 {
+		errs = append(errs, c.Camera.validate("camera")...)
+	}
+	errs = append(errs, validateCameras(c.Cameras)...)
+	if c.BatchMax < 0 {
+		bad("batch_max", "must not be negative")
 	}
 	if c.MaxNewTokens < 1 {
 		bad("max_new_tokens", "must be at least 1")
@@ -187,4 +238,41 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("mqtt: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// validate reports the camera's bad fields, each named under field.
+func (c CameraConfig) validate(field string) []error {
+	var errs []error
+	switch camera.OnEnd(c.OnEnd) {
+	case "", camera.EndStop, camera.EndLoop, camera.EndReopen:
+	default:
+		errs = append(errs, fmt.Errorf("%s.on_end: %q is not stop, loop or reopen", field, c.OnEnd))
+	}
+	if c.MaxFPS < 0 || c.Width < 0 || c.Height < 0 || c.FPS < 0 || c.StallTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%s: max_fps, width, height, fps and stall_timeout must not be negative", field))
+	}
+	return errs
+}
+
+// validateCameras checks each entry and that the ids, which become MQTT topic levels,
+// are present, unique and free of '/', '+' and '#'.
+func validateCameras(cams []NamedCamera) []error {
+	var errs []error
+	seen := map[string]int{}
+	for i, cam := range cams {
+		field := fmt.Sprintf("cameras[%d]", i)
+		switch {
+		case cam.ID == "":
+			errs = append(errs, fmt.Errorf("%s.id: missing: every camera needs an id (its MQTT device id)", field))
+		case strings.ContainsAny(cam.ID, "/+#") || !utf8.ValidString(cam.ID) || strings.ContainsRune(cam.ID, 0):
+			errs = append(errs, fmt.Errorf("%s.id %q: not a valid MQTT topic level (no '/', '+', '#' or NUL)", field, cam.ID))
+		default:
+			if j, dup := seen[cam.ID]; dup {
+				errs = append(errs, fmt.Errorf("%s.id %q: also the id of cameras[%d]", field, cam.ID, j))
+			}
+			seen[cam.ID] = i
+		}
+		errs = append(errs, cam.validate(field)...)
+	}
+	return errs
 }

@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,6 +51,11 @@ type Options struct {
 	// cfg.MQTT (edge run makes it before loading the model, so that the status says
 	// "loading" meanwhile). Run closes it on the way out, as its own.
 	Client *mqtt.Client
+
+	// Set by RunCameras: the camera's id (in its frames' prefix-cache keys) and the
+	// image-path batcher all its cameras share.
+	cameraID string
+	batcher  *imageBatcher
 }
 
 // Thermal is a thermal governor's decision as the service uses it.
@@ -64,7 +70,7 @@ type Service struct {
 	cfg      Config
 	opts     Options
 	model    *blip2.Model
-	modelMu  sync.Mutex // one generation at a time: captions and answers share the cores
+	batcher  *imageBatcher // one generation at a time: captions and answers share the cores
 	client   *mqtt.Client
 	src      *latestSource
 	sched    *scheduler.Scheduler
@@ -73,6 +79,7 @@ type Service struct {
 	gen      runtime.GenerateOptions
 
 	captions, answers, failures atomic.Uint64
+	images                      imageStats
 
 	thermal     atomic.Pointer[Thermal]
 	thermalSkip atomic.Uint64 // descriptions left out to cool down
@@ -95,6 +102,10 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 		return err
 	}
 	s.cfg, s.sessions = cfg, newSessions(cfg.Chat.MaxSessions, cfg.Chat.SessionTTL)
+	s.batcher = opts.batcher
+	if s.batcher == nil {
+		s.batcher = newImageBatcher(model, modelLock(opts), cfg.BatchMax)
+	}
 	s.gen = model.DefaultGenerateOptions()
 	s.gen.MaxNewTokens, s.gen.NumBeams = cfg.MaxNewTokens, cfg.Beams
 	if ok, err := model.Fits(cfg.Prompt, cfg.MaxNewTokens); err != nil || !ok {
@@ -149,6 +160,54 @@ func Run(ctx context.Context, cfg Config, model *blip2.Model, opts Options) erro
 	return err
 }
 
+// RunCameras runs one loop per camera of cfg (its cameras, or its one camera) on the
+// one model, one generation at a time under one lock (opts[0].ModelLock when set, which
+// the HTTP API may share), with their image paths batched. opts[i] are camera i's. A
+// camera that ends for good ends its loop only; RunCameras returns once every loop has
+// ended, with their errors, each naming its camera when there are several.
+func RunCameras(ctx context.Context, cfg Config, model *blip2.Model, opts []Options) error {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	cams := cfg.PerCamera()
+	if len(opts) != len(cams) {
+		return fmt.Errorf("loop: %d cameras but %d options", len(cams), len(opts))
+	}
+	lock := modelLock(opts[0])
+	batcher := newImageBatcher(model, lock, cfg.BatchMax)
+	errs := make([]error, len(cams))
+	var wg sync.WaitGroup
+	for i, one := range cams {
+		o := opts[i]
+		o.ModelLock, o.batcher = lock, batcher
+		if len(cfg.Cameras) > 0 {
+			o.cameraID = cfg.Cameras[i].ID
+		}
+		wg.Go(func() {
+			errs[i] = Run(ctx, one, model, o)
+			if ctx.Err() != nil && errors.Is(errs[i], ctx.Err()) {
+				errs[i] = nil // asked to stop, or --duration ran out: no camera's failure
+			}
+			if errs[i] != nil && o.cameraID != "" {
+				errs[i] = fmt.Errorf("camera %s: %w", o.cameraID, errs[i])
+				// Said now: the others go on, and the error is returned only at the end.
+				cmp.Or(o.Logger, slog.Default()).Error("camera ended", "camera", o.cameraID, "err", errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// modelLock is the lock the options name, or a new one.
+func modelLock(opts Options) sync.Locker {
+	if opts.ModelLock != nil {
+		return opts.ModelLock
+	}
+	return &sync.Mutex{}
+}
+
 // closeClient publishes the offline status and closes the MQTT client. What the
 // broker never took (it was away at the end) is dropped: say so.
 func (s *Service) closeClient() {
@@ -182,49 +241,30 @@ func (s *Service) work(state string) {
 	}
 }
 
-// lockModel takes the model for one generation: the loop's own lock, or the one it
-// shares with the HTTP API.
-func (s *Service) lockModel() {
-	if s.opts.ModelLock != nil {
-		s.opts.ModelLock.Lock()
-	} else {
-		s.modelMu.Lock()
-	}
-}
-
-func (s *Service) unlockModel() {
-	if s.opts.ModelLock != nil {
-		s.opts.ModelLock.Unlock()
-	} else {
-		s.modelMu.Unlock()
-	}
-}
-
-// generate runs the model on one image, one generation at a time.
+// generate runs the model on one image, one generation at a time: the image path
+// through the batcher (or not at all when a recent generation kept the frame's
+// prefix), then the language model on prompt.
 func (s *Service) generate(ctx context.Context, f *camera.Frame, prompt string) (*blip2.Result, error) {
-	s.lockModel()
-	defer s.unlockModel()
-	s.work("working")
-	r, err := s.generateLocked(ctx, f, prompt)
-	if err != nil && ctx.Err() == nil {
-		s.work("error")
-	} else {
-		s.work("idle")
-	}
-	return r, err
-}
-
-// generateLocked runs the image path for f unless a recent generation kept its prefix,
-// then the language model on prompt.
-func (s *Service) generateLocked(ctx context.Context, f *camera.Frame, prompt string) (*blip2.Result, error) {
-	prefix, image, err := s.model.FramePrefix(blip2.FrameKey{Seq: f.Seq, Time: f.Time}, f.Image)
+	key := blip2.FrameKey{Camera: s.opts.cameraID, Seq: f.Seq, Time: f.Time}
+	prefix, image, unlock, err := s.batcher.acquire(ctx, key, f.Image, &s.images)
 	if err != nil {
+		if ctx.Err() == nil {
+			s.work("error")
+		}
 		return nil, err
 	}
+	defer unlock()
+	s.work("working")
 	r, err := s.model.GenerateWithPrefix(ctx, prefix, prompt, s.gen)
 	if err != nil {
+		if ctx.Err() == nil {
+			s.work("error")
+		} else {
+			s.work("idle")
+		}
 		return nil, err
 	}
+	s.work("idle")
 	r.Timings.Preprocess, r.Timings.Image = image.Preprocess, image.Image
 	r.Timings.Total += image.Total
 	return r, nil
@@ -382,6 +422,7 @@ func (s *Service) publishStatus(state string) {
 		stats["described"], stats["skipped"] = st.Described, st.Skipped
 	}
 	stats["image_prefix_reused"] = s.model.PrefixesReused()
+	s.images.addTo(stats)
 	if t := s.thermal.Load(); t != nil {
 		stats["thermal"], stats["thermal_reason"] = t.State, t.Reason
 		stats["thermal_skipped"] = s.thermalSkip.Load()

@@ -261,3 +261,87 @@ func TestAskAboutACaptionedFrameReusesItsImagePath(t *testing.T) {
 		require.Equal(t, fresh.Tokens, reused[i].TokenIDs, q)
 	}
 }
+
+// Bad cameras: entries are named by index and id.
+func TestCamerasValidateNamesTheEntry(t *testing.T) {
+	two := func(a, b string) []NamedCamera {
+		return []NamedCamera{{ID: a, CameraConfig: CameraConfig{Source: "synthetic"}}, {ID: b, CameraConfig: CameraConfig{Source: "synthetic"}}}
+	}
+	for _, tc := range []struct {
+		cams   []NamedCamera
+		camera CameraConfig
+		want   string
+	}{
+		{two("a", "a/b"), CameraConfig{}, `cameras[1].id "a/b": not a valid MQTT topic level`},
+		{two("a", "x+"), CameraConfig{}, `cameras[1].id "x+"`},
+		{two("#", "b"), CameraConfig{}, `cameras[0].id "#"`},
+		{two("a", ""), CameraConfig{}, `cameras[1].id: missing`},
+		{two("door", "door"), CameraConfig{}, `cameras[1].id "door": also the id of cameras[0]`},
+		{two("a", "b"), CameraConfig{Source: "/dev/video0"}, `cameras: excludes camera`},
+		{[]NamedCamera{{ID: "a", CameraConfig: CameraConfig{OnEnd: "explode"}}}, CameraConfig{}, `cameras[0].on_end: "explode"`},
+		{[]NamedCamera{{ID: "a", CameraConfig: CameraConfig{MaxFPS: -1}}}, CameraConfig{}, `cameras[0]: max_fps`},
+	} {
+		c := Config{Cameras: tc.cams, Camera: tc.camera}
+		c.MQTT.DeviceID = "x"
+		c.Defaults()
+		err := c.Validate()
+		require.Error(t, err, tc.want)
+		require.Contains(t, err.Error(), tc.want)
+	}
+	good := Config{Cameras: two("door", "yard"), BatchMax: 2}
+	good.MQTT.ClientID = "edge-box"
+	good.Defaults()
+	require.NoError(t, good.Validate())
+	per := good.PerCamera()
+	require.Len(t, per, 2)
+	require.Equal(t, "yard", per[1].MQTT.DeviceID)
+	require.Equal(t, "edge-box-yard", per[1].MQTT.ClientID, "one client id per camera")
+	require.Equal(t, "synthetic", per[1].Camera.Source)
+	require.Nil(t, per[1].Cameras)
+}
+
+// Two synthetic cameras on one model and one embedded broker: each publishes captions
+// on its own topics, and a camera whose source ends (on_end stop) ends alone while the
+// other goes on until ctx ends.
+func TestRunCamerasEachOnItsOwnTopics(t *testing.T) {
+	m := loadShapes(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	broker, err := mqtt.StartEmbedded(ctx, "127.0.0.1:0")
+	require.NoError(t, err)
+	defer broker.Close()
+	cfg := Config{
+		Cameras: []NamedCamera{
+			{ID: "short", CameraConfig: CameraConfig{Source: "synthetic", MaxFPS: 10, Frames: 3, OnEnd: "stop"}},
+			{ID: "long", CameraConfig: CameraConfig{Source: "synthetic", MaxFPS: 10}},
+		},
+		Schedule: ScheduleConfig{Mode: "continuous"},
+		MQTT:     mqtt.Config{Broker: broker.URL()},
+	}
+	captions := make(chan string, 64)
+	opts := make([]Options, 2)
+	for i, id := range []string{"short", "long"} {
+		opts[i].OnCaption = func(mqtt.Caption) {
+			select {
+			case captions <- id:
+			default:
+			}
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- RunCameras(ctx, cfg, m, opts) }()
+	seen := map[string]int{}
+	for seen["long"] < 6 {
+		select {
+		case id := <-captions:
+			seen[id]++
+		case err := <-done:
+			t.Fatalf("RunCameras ended early: %v", err)
+		case <-ctx.Done():
+			t.Fatalf("captions so far: %v", seen)
+		}
+	}
+	require.Positive(t, seen["short"], "the short camera captioned before it ended")
+	cancel()
+	require.NoError(t, <-done)
+}

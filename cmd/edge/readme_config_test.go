@@ -29,3 +29,23 @@ func TestReadmeConfigurationParses(t *testing.T) {
 	require.Equal(t, "synthetic", cfg.Camera.Source)
 	require.Equal(t, 5*time.Second, cfg.Schedule.Interval)
 }
+
+// TestReadmeCamerasParse keeps the README's several-cameras example true: it loads,
+// validates, and gives each camera its own MQTT device id.
+func TestReadmeCamerasParse(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	block := regexp.MustCompile("(?s)### Several cameras, one model.*?```yaml\n(.*?)```").FindSubmatch(readme)
+	require.NotNil(t, block, "README has a cameras example")
+	path := filepath.Join(t.TempDir(), "edge.yaml")
+	require.NoError(t, os.WriteFile(path, block[1], 0o644))
+	cfg, err := loadRunConfig(path)
+	require.NoError(t, err)
+	cfg.Defaults()
+	require.NoError(t, cfg.Validate())
+	per := cfg.PerCamera()
+	require.Len(t, per, 2)
+	require.Equal(t, "door", per[0].MQTT.DeviceID)
+	require.Equal(t, 10*time.Second, per[1].Camera.StallTimeout)
+	require.Equal(t, 5*time.Second, per[0].Camera.StallTimeout, "an entry's unset fields get camera:'s defaults")
+}

@@ -31,6 +31,11 @@ on <prefix>/<device>/answer; any message on <prefix>/<device>/trigger asks for a
 description now. The retained <prefix>/<device>/status says "online" (and "offline" as the
 last will). Without a broker, an embedded one listens on 127.0.0.1:1883.
 
+Several cameras share one loaded model: repeat --camera as ID=SOURCE (or list them under
+cameras: in the YAML file). Each camera is its own device in the topics, <prefix>/<ID>/…,
+and frames of several cameras that wait for the model go through its image path as one
+batch (batch_max, default 4).
+
 Settings come from the YAML file, then environment variables (EDGE_MODEL, EDGE_DTYPE, EDGE_CAMERA,
 EDGE_MODE, EDGE_INTERVAL, EDGE_PROMPT, EDGE_MQTT_BROKER, EDGE_MQTT_USERNAME,
 EDGE_MQTT_PASSWORD, EDGE_MQTT_PREFIX, EDGE_DEVICE_ID, EDGE_MAX_MEMORY), then flags; later
@@ -39,6 +44,7 @@ ones win.
 Examples:
   edge run                                   # synthetic scenes, embedded broker
   edge run --camera /dev/video0 --mode change --broker tcp://192.168.1.10:1883
+  edge run --camera door=rtsp://10.0.0.5/stream --camera yard=/dev/video1 --broker tcp://192.168.1.10:1883
   edge run --camera 'nvarguscamerasrc ! nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! appsink'
   edge run --config /etc/edge.yaml --print
   edge run --http 127.0.0.1:11434            # and the OpenAI/Ollama HTTP API about the latest frame
@@ -54,7 +60,8 @@ Examples:
 		configPath := fs.String("config", "", "YAML configuration file")
 		var mf modelFlags
 		mf.register(fs)
-		cam := fs.String("camera", "", `frame source: synthetic, an image file or folder, a video file, a device index, /dev/videoN, a GStreamer pipeline or an RTSP URL (default "synthetic")`)
+		var cams cameraFlags
+		fs.Var(&cams, "camera", `frame source: synthetic, an image file or folder, a video file, a device index, /dev/videoN, a GStreamer pipeline or an RTSP URL (default "synthetic"); repeat as ID=SOURCE for several cameras, each its own MQTT device ID`)
 		maxFPS := fs.Float64("max-fps", 0, "read at most this many frames per second")
 		onEnd := fs.String("on-end", "", "when the camera ends: stop, loop or reopen")
 		mode := fs.String("mode", "", "when to describe: interval, change, trigger or continuous (default interval)")
@@ -98,8 +105,12 @@ Examples:
 		str("model", &cfg.Model.Dir, mf.model)
 		str("device", &cfg.Model.Device, mf.device)
 		str("max-memory", &cfg.Model.MaxMemory, mf.maxMemory)
-		str("camera", &cfg.Camera.Source, *cam)
-		str("on-end", &cfg.Camera.OnEnd, *onEnd)
+		if err := applyCameraFlags(&cfg, cams); err != nil {
+			return err
+		}
+		if set["on-end"] {
+			eachCamera(&cfg, func(c *loop.CameraConfig) { c.OnEnd = *onEnd })
+		}
 		str("mode", &cfg.Schedule.Mode, *mode)
 		str("prompt", &cfg.Prompt, *prompt)
 		str("broker", &cfg.MQTT.Broker, *broker)
@@ -131,7 +142,7 @@ Examples:
 			cfg.Model.DType = mf.dtype
 		}
 		if set["max-fps"] {
-			cfg.Camera.MaxFPS = *maxFPS
+			eachCamera(&cfg, func(c *loop.CameraConfig) { c.MaxFPS = *maxFPS })
 		}
 		if set["interval"] {
 			cfg.Schedule.Interval = *interval
@@ -156,35 +167,42 @@ Examples:
 		if boardInfo.IsJetson {
 			board = fmt.Sprintf("%s (L4T %s)", boardInfo.Model, boardInfo.L4T)
 		}
-		// The MQTT client comes before the model, so that the status says "loading"
-		// (and how far) through a load of tens of seconds.
-		var client *mqtt.Client
+		if len(cfg.Cameras) > 1 && cfg.MQTT.Broker == "" {
+			// One embedded broker for every camera's client, up until the last is closed.
+			b, err := mqtt.StartEmbedded(context.Background(), cfg.MQTT.EmbeddedAddr)
+			if err != nil {
+				return fmt.Errorf("mqtt: no broker configured and the embedded one failed: %w", err)
+			}
+			defer b.Close()
+			cfg.MQTT.Broker = b.URL()
+		}
+		// The MQTT clients come before the model, so that each camera's status says
+		// "loading" (and how far) through a load of tens of seconds.
+		var clients []*mqtt.Client
 		mf = modelFlags{model: cfg.Model.Dir, device: cfg.Model.Device, threads: cfg.Model.Threads, maxMemory: cfg.Model.MaxMemory, dtype: cfg.Model.DType}
 		mf.beforeLoad = func(dir string) error {
-			mcfg := cfg.MQTT
-			mcfg.Logger = logger
 			var err error
-			if client, err = mqtt.New(ctx, mcfg); err != nil {
-				return fmt.Errorf("mqtt: %w", err)
-			}
-			mf.onProgress = loadingStatus(client, filepath.Base(dir), board)
+			clients, err = newClients(ctx, cfg, logger)
+			mf.onProgress = loadingStatuses(clients, filepath.Base(dir), board)
 			mf.onProgress(0, 1)
-			return nil
+			return err
 		}
 		m, err := mf.loadWith(e, cfg.Model.Int8, cfg.Model.Int4)
 		if err != nil {
-			if client != nil {
-				_ = client.PublishStatus(mqtt.Status{State: mqtt.StateError, Version: version, Board: board,
+			for _, c := range clients {
+				_ = c.PublishStatus(mqtt.Status{State: mqtt.StateError, Version: version, Board: board,
 					Stats: map[string]any{"error": oneLine(err)}})
-				client.Close()
+				c.Close()
 			}
 			return err
 		}
 		defer m.Close()
-		handed := false // to loop.Run, which closes the client
+		handed := false // to loop.RunCameras, which closes the clients
 		defer func() {
-			if client != nil && !handed {
-				client.Close()
+			for _, c := range clients {
+				if !handed {
+					c.Close()
+				}
 			}
 		}()
 		if *duration > 0 {
@@ -196,30 +214,30 @@ Examples:
 		if err != nil {
 			return err
 		}
-		opts := loop.Options{Logger: logger, Version: version, Board: board, Client: client,
-			Triggers: hw.triggers, Thermal: hw.thermal, OnWork: hw.onWork,
-			OnReady: func(broker string, t mqtt.Topics) {
-				fmt.Fprintf(e.stderr, "edge run: camera %s, broker %s, captions on %s, asks on %s\n", cfg.Camera.Source, broker, t.Caption, t.Ask)
-			}}
-		if *print {
-			opts.OnCaption = func(c mqtt.Caption) { fmt.Fprintf(e.stdout, "caption %d: %s\n", c.Seq, c.Text) }
-			opts.OnAnswer = func(a mqtt.Answer) { fmt.Fprintf(e.stdout, "answer %s: %s\n", a.ID, a.Text) }
+		shared := loop.Options{Logger: logger, Version: version, Board: board, OnWork: hw.onWork}
+		var listenOn <-chan struct{}
+		if sc.Listen {
+			listenOn, hw.triggers = hw.triggers, nil // the button asks a question instead
+		}
+		ids, sources := cameraNames(cfg)
+		triggers, thermals := fanOut(ctx, hw.triggers, len(ids)), fanOut(ctx, hw.thermal, len(ids))
+		opts := make([]loop.Options, len(ids))
+		for i := range ids {
+			opts[i] = cameraOptions(shared, clients[i], ids[i], sources[i], len(ids) > 1, *print, e.stdout, e.stderr)
+			opts[i].Triggers, opts[i].Thermal = triggers[i], thermals[i]
 		}
 		runCtx, stopHTTP := context.WithCancel(ctx)
 		defer stopHTTP()
-		waitHTTP, err := startRunHTTP(runCtx, e, cfg.HTTP, m, &opts)
+		// The HTTP API's camera:latest is the first camera's frame; its lock is every camera's.
+		waitHTTP, err := startRunHTTP(runCtx, e, cfg.HTTP, m, ids[0], &opts[0])
 		if err != nil {
 			return err
 		}
 		stopHup := ignoreHangup(e.stderr)
 		defer stopHup()
-		var listenOn <-chan struct{}
-		if sc.Listen {
-			listenOn, opts.Triggers = opts.Triggers, nil // the button asks a question instead
-		}
-		startSpeech(ctx, e, sc, &opts, listenOn)
+		startSpeech(ctx, e, sc, &opts[0], listenOn) // speech follows the first camera
 		handed = true
-		err = loop.Run(ctx, cfg, m, opts)
+		err = loop.RunCameras(ctx, cfg, m, opts)
 		stopHTTP()
 		waitHTTP()
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -356,6 +374,35 @@ func startBoard(ctx context.Context, e env, b jetson.Board, buttonPin, ledPin in
 		}
 	}
 	return io, nil
+}
+
+// newClients makes one MQTT client per camera, each with its camera's device id.
+// On an error the clients made so far are returned, for the caller to close.
+func newClients(ctx context.Context, cfg loop.Config, logger *slog.Logger) ([]*mqtt.Client, error) {
+	var clients []*mqtt.Client
+	for _, one := range cfg.PerCamera() {
+		mcfg := one.MQTT
+		mcfg.Logger = logger
+		c, err := mqtt.New(ctx, mcfg)
+		if err != nil {
+			return clients, fmt.Errorf("mqtt: %w", err)
+		}
+		clients = append(clients, c)
+	}
+	return clients, nil
+}
+
+// loadingStatuses is loadingStatus for every camera's client.
+func loadingStatuses(clients []*mqtt.Client, model, board string) func(done, total int64) {
+	each := make([]func(done, total int64), len(clients))
+	for i, c := range clients {
+		each[i] = loadingStatus(c, model, board)
+	}
+	return func(done, total int64) {
+		for _, f := range each {
+			f(done, total)
+		}
+	}
 }
 
 // loadingStatus publishes the retained status "loading" with how far the load is, at

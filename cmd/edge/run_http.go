@@ -16,6 +16,7 @@ import (
 
 // liveCamera is the camera loop's latest frame and caption, as the HTTP API reads them.
 type liveCamera struct {
+	id      string // the camera's id in a run with several
 	frame   atomic.Pointer[camera.Frame]
 	caption atomic.Pointer[mqtt.Caption]
 }
@@ -25,7 +26,7 @@ func (l *liveCamera) LatestFrame() (httpapi.Frame, bool) {
 	if f == nil {
 		return httpapi.Frame{}, false
 	}
-	return httpapi.Frame{Image: f.Image, Seq: f.Seq, Time: f.Time}, true
+	return httpapi.Frame{Image: f.Image, Camera: l.id, Seq: f.Seq, Time: f.Time}, true
 }
 
 func (l *liveCamera) LatestCaption() (string, time.Time, bool) {
@@ -37,8 +38,9 @@ func (l *liveCamera) LatestCaption() (string, time.Time, bool) {
 }
 
 // startRunHTTP serves the HTTP API next to the camera loop when cfg.HTTP.Addr is set: it
-// shares the model (one generation at a time) and hooks the frames and captions into opts.
-func startRunHTTP(ctx context.Context, e env, cfg loop.HTTPConfig, m *blip2.Model, opts *loop.Options) (wait func(), err error) {
+// shares the model (one generation at a time) and hooks the frames and captions of
+// camera id (the first one of several) into opts.
+func startRunHTTP(ctx context.Context, e env, cfg loop.HTTPConfig, m *blip2.Model, id string, opts *loop.Options) (wait func(), err error) {
 	if cfg.Addr == "" {
 		return func() {}, nil
 	}
@@ -48,7 +50,7 @@ func startRunHTTP(ctx context.Context, e env, cfg loop.HTTPConfig, m *blip2.Mode
 		return nil, err
 	}
 	lock := &sync.Mutex{}
-	cam := &liveCamera{}
+	cam := &liveCamera{id: id}
 	opts.ModelLock = lock
 	opts.OnFrame = func(f camera.Frame) { cam.frame.Store(&f) }
 	prev := opts.OnCaption
