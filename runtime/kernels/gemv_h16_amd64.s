@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rowsum_amd64.h"
 
 // 16-bit weight × fp32 kernels. fp16 is widened by F16C's VCVTPH2PS; bfloat16 is the
 // top half of a float32, so it is zero-extended to 32 bits and shifted left by 16.
@@ -47,14 +48,7 @@ gemvtilef16avx2_one:
 	JMP   gemvtilef16avx2_one
 
 gemvtilef16avx2_sum:
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VPSHUFD      $1, X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R13)(R11*4)
+	STORE_ROW_Y
 	INCQ         R11
 	CMPQ         R11, $4
 	JLT          gemvtilef16avx2_row
@@ -100,14 +94,7 @@ gemvtilebf16avx2_one:
 	JMP   gemvtilebf16avx2_one
 
 gemvtilebf16avx2_sum:
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VPSHUFD      $1, X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R13)(R11*4)
+	STORE_ROW_Y
 	INCQ         R11
 	CMPQ         R11, $4
 	JLT          gemvtilebf16avx2_row
@@ -152,14 +139,7 @@ gemvtilef16avx512_one:
 gemvtilef16avx512_sum:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $1, Z0, Y1
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VPSHUFD      $1, X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R13)(R11*4)
+	STORE_ROW_Y
 	INCQ         R11
 	CMPQ         R11, $4
 	JLT          gemvtilef16avx512_row
@@ -207,14 +187,7 @@ gemvtilebf16avx512_one:
 gemvtilebf16avx512_sum:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $1, Z0, Y1
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VPSHUFD      $1, X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R13)(R11*4)
+	STORE_ROW_Y
 	INCQ         R11
 	CMPQ         R11, $4
 	JLT          gemvtilebf16avx512_row

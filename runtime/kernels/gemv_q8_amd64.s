@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "vnni_amd64.h"
+#include "rowsum_amd64.h"
 
 // int8 weights × block-quantized int8 activations (Q8): per block of 64 values, the
 // int32 sum of products of each of four weight rows, converted to float and
@@ -61,14 +62,7 @@ q8vnni_one:
 q8vnni_sum:
 	VADDPS        Z9, Z8, Z0
 	VEXTRACTF64X4 $1, Z0, Y1
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VADDPS        X1, X0, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VPSHUFD       $1, X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, (R13)(R11*4)
+	STORE_ROW_Y
 	INCQ          R11
 	CMPQ          R11, $4
 	JLT           q8vnni_row
@@ -96,17 +90,6 @@ q8vnni_sum:
 	VCVTDQ2PS    q0, q0; \
 	VBROADCASTSS soff(R10), a0; \
 	VFMADD231PS  a0, q0, f
-
-// STORE_ROW_Y sums the lanes of Y0 + Y1 into out[R11] (R13).
-#define STORE_ROW_Y \
-	VADDPS       Y1, Y0, Y0; \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS       X1, X0, X0; \
-	VMOVHLPS     X0, X0, X1; \
-	VADDPS       X1, X0, X0; \
-	VPSHUFD      $1, X0, X1; \
-	VADDSS       X1, X0, X0; \
-	VMOVSS       X0, (R13)(R11*4)
 
 // func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
 // The rows one after the other, as gemvQ8TileVNNI (one stream for memory).
