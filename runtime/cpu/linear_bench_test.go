@@ -48,3 +48,50 @@ func BenchmarkLinearImage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLinearDecode streams int8 decoding products (one row) over 240 MiB of
+// OPT-2.7b-sized weights, far past the caches, and reports their read rate beside a
+// plain streaming read on the same threads: how close decoding gets to the memory.
+func BenchmarkLinearDecode(b *testing.B) {
+	const n, k, mats = 10240, 2560, 10 // fc1-sized: 25 MiB each
+	ws := make([]*runtime.Weight, mats)
+	for i := range ws {
+		q := make([]int8, n*k)
+		for j := range q {
+			q[j] = int8(j*7 + i)
+		}
+		sc := make([]float32, n)
+		for j := range sc {
+			sc[j] = 0.01
+		}
+		ws[i] = &runtime.Weight{Out: n, In: k, I8: q, Scales: sc}
+	}
+	x := make([]float32, k)
+	for i := range x {
+		x[i] = float32(i%7-3) / 3
+	}
+	read := make([]float32, 64<<20)
+	for i := range read {
+		read[i] = 1
+	}
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("t%d", threads), func(b *testing.B) {
+			be := New(threads)
+			defer be.Close()
+			xt := be.FromHost(x, 1, k)
+			out := make([]float32, n)
+			b.SetBytes(int64(n * k))
+			i := 0
+			for b.Loop() {
+				be.linear(xt, runtime.Linear{W: ws[i%mats]}, out, false, runtime.ActIdentity)
+				i++
+			}
+			b.StopTimer()
+			gbs, err := ReadGBs(b.Context(), read, threads)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(gbs, "readGB/s")
+		})
+	}
+}

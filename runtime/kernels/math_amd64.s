@@ -124,59 +124,58 @@ exp_loop:
 	RET
 
 // func geluAVX512(n int, x *float32)
+// GELU = x·(1 + erf(z))/2 with erf's rational fit (math.go): z = x/√2 clamped to
+// [−4, 4], erf = z·P(z²)/Q(z²), at least −1.
 TEXT ·geluAVX512(SB), NOSPLIT, $0-16
 	MOVQ n+0(FP), CX
 	MOVQ x+8(FP), SI
-	EXPCONST
-	BCAST(0x7fffffff, Z31) // |x| mask
 	BCAST(0x3f3504f3, Z30) // 1/√2
-	BCAST(0xbfa1fc4e, Z6)  // erfc fit, c0..c9
-	BCAST(0x3f8000c7, Z7)
-	BCAST(0x3ebf88fb, Z8)
-	BCAST(0x3dc636c9, Z9)
-	BCAST(0xbe3ec24c, Z10)
-	BCAST(0x3e8ec7cc, Z11)
-	BCAST(0xbf914e5d, Z12)
-	BCAST(0x3fbe87b0, Z13)
-	BCAST(0xbf527892, Z14)
-	BCAST(0x3e2ef945, Z15)
-	BCAST(0x41200000, Z16) // 10
+	BCAST(0x40800000, Z29) // 4
+	BCAST(0xc0800000, Z28) // −4
+	BCAST(0xbf800000, Z27) // −1
+	BCAST(0x3f000000, Z26) // 0.5
+	BCAST(0x3f906ebb, Z6)  // P: p0..p6
+	BCAST(0x3e3d2716, Z7)
+	BCAST(0x3d5eafa5, Z8)
+	BCAST(0x3b7bf24b, Z9)
+	BCAST(0x39c96868, Z10)
+	BCAST(0x36a1ac26, Z11)
+	BCAST(0xb26e14b1, Z12)
+	BCAST(0x3f800000, Z13) // Q: q0..q5
+	BCAST(0x3efe7b9d, Z14)
+	BCAST(0x3de92f0b, Z15)
+	BCAST(0x3c7d6d81, Z16)
+	BCAST(0x3aac0ace, Z17)
+	BCAST(0x3886ff04, Z18)
 
-gelu_loop:
-	VMOVUPS      (SI), Z1
-	VPANDD       Z31, Z1, Z2
-	VMULPS       Z30, Z2, Z2 // z = |x|/√2
-	// Clamped at 10, where erfc is already 0 in float32, so that d stays finite:
-	// d = Inf would make the Newton step 0·Inf = NaN, and GELU(+Inf) NaN.
-	VMINPS       Z16, Z2, Z2
-	VMOVAPS      Z28, Z5
-	VFMADD231PS  Z27, Z2, Z5 // d = 1 + z/2
-	VRCP14PS     Z5, Z3 // t ≈ 1/d to 2^-14, then one Newton step: t·(2 − d·t)
-	VMOVAPS      Z28, Z0
-	VFNMADD231PS Z3, Z5, Z0 // 1 − d·t
-	VFMADD231PS  Z0, Z3, Z3 // t + t·(1 − d·t)
-	VMOVAPS      Z15, Z4
-	VFMADD213PS  Z14, Z3, Z4
-	VFMADD213PS  Z13, Z3, Z4
-	VFMADD213PS  Z12, Z3, Z4
-	VFMADD213PS  Z11, Z3, Z4
-	VFMADD213PS  Z10, Z3, Z4
-	VFMADD213PS  Z9, Z3, Z4
-	VFMADD213PS  Z8, Z3, Z4
-	VFMADD213PS  Z7, Z3, Z4
-	VFMADD213PS  Z6, Z3, Z4
-	VFNMADD231PS Z2, Z2, Z4 // P(t) − z²
-	EXP512(Z4, Z5, Z0)
-	VMULPS       Z3, Z0, Z0 // erfc(z)
-	VMULPS       Z27, Z0, Z0 // h = erfc/2
-	VSUBPS       Z0, Z28, Z5 // 1 − h
-	VPMOVD2M     Z1, K1
-	VMOVAPS      Z0, K1, Z5 // h where x < 0
-	VMULPS       Z5, Z1, Z1
-	VMOVUPS      Z1, (SI)
-	ADDQ         $64, SI
-	SUBQ         $16, CX
-	JNZ          gelu_loop
+gelue_loop:
+	VMOVUPS     (SI), Z1
+	VMULPS      Z30, Z1, Z2
+	VMINPS      Z29, Z2, Z2
+	VMAXPS      Z28, Z2, Z2 // z
+	VMULPS      Z2, Z2, Z3  // z²
+	VMOVAPS     Z12, Z4
+	VFMADD213PS Z11, Z3, Z4
+	VFMADD213PS Z10, Z3, Z4
+	VFMADD213PS Z9, Z3, Z4
+	VFMADD213PS Z8, Z3, Z4
+	VFMADD213PS Z7, Z3, Z4
+	VFMADD213PS Z6, Z3, Z4 // P
+	VMOVAPS     Z18, Z5
+	VFMADD213PS Z17, Z3, Z5
+	VFMADD213PS Z16, Z3, Z5
+	VFMADD213PS Z15, Z3, Z5
+	VFMADD213PS Z14, Z3, Z5
+	VFMADD213PS Z13, Z3, Z5 // Q
+	VMULPS      Z2, Z4, Z4
+	VDIVPS      Z5, Z4, Z4 // erf
+	VMAXPS      Z27, Z4, Z4
+	VFMADD213PS Z26, Z26, Z4 // (1 + erf)/2
+	VMULPS      Z4, Z1, Z1
+	VMOVUPS     Z1, (SI)
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	JNZ         gelue_loop
 	VZEROUPPER
 	RET
 

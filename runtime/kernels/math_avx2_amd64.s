@@ -28,21 +28,25 @@ VEC8(352, 0x3f0000003f000000) // 0.5
 VEC8(384, 0x3f8000003f800000) // 1
 VEC8(416, 0x7fffffff7fffffff) // |x| mask
 VEC8(448, 0x3f3504f33f3504f3) // 1/√2
-VEC8(480, 0xbfa1fc4ebfa1fc4e) // erfc fit c0..c9
-VEC8(512, 0x3f8000c73f8000c7)
-VEC8(544, 0x3ebf88fb3ebf88fb)
-VEC8(576, 0x3dc636c93dc636c9)
-VEC8(608, 0xbe3ec24cbe3ec24c)
-VEC8(640, 0x3e8ec7cc3e8ec7cc)
-VEC8(672, 0xbf914e5dbf914e5d)
-VEC8(704, 0x3fbe87b03fbe87b0)
-VEC8(736, 0xbf527892bf527892)
-VEC8(768, 0x3e2ef9453e2ef945)
+VEC8(480, 0x3f906ebb3f906ebb) // erf fit P: p0..p6
+VEC8(512, 0x3e3d27163e3d2716)
+VEC8(544, 0x3d5eafa53d5eafa5)
+VEC8(576, 0x3b7bf24b3b7bf24b)
+VEC8(608, 0x39c9686839c96868)
+VEC8(640, 0x36a1ac2636a1ac26)
+VEC8(672, 0xb26e14b1b26e14b1)
+VEC8(704, 0x3efe7b9d3efe7b9d) // erf fit Q: q1..q5 (q0 = 1)
+VEC8(736, 0x3de92f0b3de92f0b)
+VEC8(768, 0x3c7d6d813c7d6d81)
 VEC8(800, 0x3d3727133d372713) // 0.044715
 VEC8(832, 0xbfcc422abfcc422a) // −2·√(2/π)
 VEC8(864, 0xff800000ff800000) // −Inf
-VEC8(896, 0x4120000041200000) // 10: erfc's argument clamp
-GLOBL mathc8<>(SB), RODATA|NOPTR, $928
+VEC8(896, 0x4080000040800000) // 4: erf's argument clamp
+VEC8(928, 0x3aac0ace3aac0ace) // erf fit Q: q4
+VEC8(960, 0x3886ff043886ff04) // q5
+VEC8(992, 0xbf800000bf800000) // −1
+VEC8(1024, 0xc0800000c0800000) // −4
+GLOBL mathc8<>(SB), RODATA|NOPTR, $1056
 
 #define C_LOG2E mathc8<>+0(SB)
 #define C_ROUND mathc8<>+32(SB)
@@ -59,16 +63,20 @@ GLOBL mathc8<>(SB), RODATA|NOPTR, $928
 #define C_ONE mathc8<>+384(SB)
 #define C_ABS mathc8<>+416(SB)
 #define C_RSQRT2 mathc8<>+448(SB)
-#define C_ERFC0 mathc8<>+480(SB)
-#define C_ERFC1 mathc8<>+512(SB)
-#define C_ERFC2 mathc8<>+544(SB)
-#define C_ERFC3 mathc8<>+576(SB)
-#define C_ERFC4 mathc8<>+608(SB)
-#define C_ERFC5 mathc8<>+640(SB)
-#define C_ERFC6 mathc8<>+672(SB)
-#define C_ERFC7 mathc8<>+704(SB)
-#define C_ERFC8 mathc8<>+736(SB)
-#define C_ERFC9 mathc8<>+768(SB)
+#define C_ERFP0 mathc8<>+480(SB)
+#define C_ERFP1 mathc8<>+512(SB)
+#define C_ERFP2 mathc8<>+544(SB)
+#define C_ERFP3 mathc8<>+576(SB)
+#define C_ERFP4 mathc8<>+608(SB)
+#define C_ERFP5 mathc8<>+640(SB)
+#define C_ERFP6 mathc8<>+672(SB)
+#define C_ERFQ1 mathc8<>+704(SB)
+#define C_ERFQ2 mathc8<>+736(SB)
+#define C_ERFQ3 mathc8<>+768(SB)
+#define C_ERFQ4 mathc8<>+928(SB)
+#define C_ERFQ5 mathc8<>+960(SB)
+#define C_MONE mathc8<>+992(SB)
+#define C_ZMIN mathc8<>+1024(SB)
 #define C_GELUK mathc8<>+800(SB)
 #define C_M2S mathc8<>+832(SB)
 #define C_NINF mathc8<>+864(SB)
@@ -195,47 +203,41 @@ exp2_loop:
 	RET
 
 // func geluAVX2(n int, x *float32)
-// As geluAVX512: t = 1/(1 + z/2) from VRCPPS (12 bits) and one Newton step
-// (t·(2 − d·t), about 23 bits). z is clamped at 10, where erfc is already 0 in
-// float32: that keeps d finite, so +Inf gives +Inf as geluGo does (d = Inf would
-// make the Newton step 0·Inf = NaN).
+// As geluAVX512: GELU = x·(1 + erf(z))/2, z = x/√2 clamped to [−4, 4], erf =
+// z·P(z²)/Q(z²) at least −1.
 TEXT ·geluAVX2(SB), NOSPLIT, $0-16
 	MOVQ n+0(FP), CX
 	MOVQ x+8(FP), SI
 	AVX2CONST
 
 gelu2_loop:
-	VMOVUPS      (SI), Y0
-	VANDPS       C_ABS, Y0, Y1
-	VMULPS       C_RSQRT2, Y1, Y1 // z = |x|/√2
-	VMINPS       C_ZMAX, Y1, Y1
-	VMOVAPS      Y12, Y2
-	VFMADD231PS  Y13, Y1, Y2      // d = 1 + z/2
-	VRCPPS       Y2, Y3
-	VMOVAPS      Y12, Y4
-	VFNMADD231PS Y3, Y2, Y4       // 1 − d·t
-	VFMADD231PS  Y4, Y3, Y3       // t + t·(1 − d·t)
-	VMOVUPS      C_ERFC9, Y4
-	VFMADD213PS  C_ERFC8, Y3, Y4
-	VFMADD213PS  C_ERFC7, Y3, Y4
-	VFMADD213PS  C_ERFC6, Y3, Y4
-	VFMADD213PS  C_ERFC5, Y3, Y4
-	VFMADD213PS  C_ERFC4, Y3, Y4
-	VFMADD213PS  C_ERFC3, Y3, Y4
-	VFMADD213PS  C_ERFC2, Y3, Y4
-	VFMADD213PS  C_ERFC1, Y3, Y4
-	VFMADD213PS  C_ERFC0, Y3, Y4
-	VFNMADD231PS Y1, Y1, Y4       // P(t) − z²
-	EXP8(Y4, Y5, Y6, Y7)
-	VMULPS       Y3, Y6, Y6       // erfc(z)
-	VMULPS       Y13, Y6, Y6      // h = erfc/2
-	VSUBPS       Y6, Y12, Y5      // 1 − h
-	VBLENDVPS    Y0, Y6, Y5, Y5   // h where x's sign bit is set
-	VMULPS       Y5, Y0, Y0
-	VMOVUPS      Y0, (SI)
-	ADDQ         $32, SI
-	SUBQ         $8, CX
-	JNZ          gelu2_loop
+	VMOVUPS     (SI), Y0
+	VMULPS      C_RSQRT2, Y0, Y1
+	VMINPS      C_ZMAX, Y1, Y1
+	VMAXPS      C_ZMIN, Y1, Y1   // z
+	VMULPS      Y1, Y1, Y2       // z²
+	VMOVUPS     C_ERFP6, Y3
+	VFMADD213PS C_ERFP5, Y2, Y3
+	VFMADD213PS C_ERFP4, Y2, Y3
+	VFMADD213PS C_ERFP3, Y2, Y3
+	VFMADD213PS C_ERFP2, Y2, Y3
+	VFMADD213PS C_ERFP1, Y2, Y3
+	VFMADD213PS C_ERFP0, Y2, Y3  // P
+	VMOVUPS     C_ERFQ5, Y4
+	VFMADD213PS C_ERFQ4, Y2, Y4
+	VFMADD213PS C_ERFQ3, Y2, Y4
+	VFMADD213PS C_ERFQ2, Y2, Y4
+	VFMADD213PS C_ERFQ1, Y2, Y4
+	VFMADD213PS Y12, Y2, Y4      // Q (q0 = 1)
+	VMULPS      Y1, Y3, Y3
+	VDIVPS      Y4, Y3, Y3       // erf
+	VMAXPS      C_MONE, Y3, Y3
+	VFMADD213PS Y13, Y13, Y3     // (1 + erf)/2
+	VMULPS      Y3, Y0, Y0
+	VMOVUPS     Y0, (SI)
+	ADDQ        $32, SI
+	SUBQ        $8, CX
+	JNZ         gelu2_loop
 	VZEROUPPER
 	RET
 
