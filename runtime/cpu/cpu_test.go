@@ -98,7 +98,9 @@ func TestAttentionAgainstReference(t *testing.T) {
 	for _, tc := range []struct {
 		tq, tk, heads, d int
 		causal, bias     bool
-	}{{7, 7, 2, 8, false, false}, {3, 9, 4, 4, false, true}, {5, 5, 1, 16, true, false}, {1, 12, 3, 8, true, true}, {4, 10, 2, 8, true, false}} {
+	}{{7, 7, 2, 8, false, false}, {3, 9, 4, 4, false, true}, {5, 5, 1, 16, true, false}, {1, 12, 3, 8, true, true}, {4, 10, 2, 8, true, false},
+		// Enough queries for blocks in a multiple of the threads (and a partial last one).
+		{197, 197, 3, 16, false, false}, {67, 80, 2, 8, true, true}, {131, 131, 3, 8, true, false}} {
 		w := tc.heads * tc.d
 		q, k, v := randn(rng, tc.tq*w), randn(rng, tc.tk*w), randn(rng, tc.tk*w)
 		var bias []float32
@@ -186,6 +188,36 @@ func TestLinearInt4AgainstReference(t *testing.T) {
 				row := make([]float32, sh.in)
 				wt.RowTo(sh.out-1, row)
 				require.Equal(t, deq[(sh.out-1)*sh.in:], row, "RowTo g=%d %+v", g, sh)
+			}
+		}
+	}
+}
+
+// TestSplitsGiveTheSameBits: a product split by rows (many rows), by output columns
+// (fewer) or not at all (one thread) computes every element the same way, in fp32 and
+// W8A8, with a bias, GELU and accumulation into the output.
+func TestSplitsGiveTheSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, rows := range []int{40, 97, 197} {
+		const out, in = 96, 72
+		x, w, bias, base := randn(rng, rows*in), randn(rng, out*in), randn(rng, out), randn(rng, rows*out)
+		q, s := quant.QuantizeRows(w, out, in)
+		for _, i8 := range []bool{false, true} {
+			weight := &runtime.Weight{Out: out, In: in, F32: w}
+			if i8 {
+				weight = &runtime.Weight{Out: out, In: in, I8: q, Scales: s, ActInt8: true}
+			}
+			var first []float32
+			for _, threads := range []int{1, 2, 3} {
+				be := New(threads)
+				got := append([]float32(nil), base...)
+				be.linear(tensorcore.NewHost(x, rows, in), runtime.Linear{W: weight, Bias: bias}, got, true, runtime.ActGELU)
+				be.Close()
+				if first == nil {
+					first = got
+					continue
+				}
+				require.Equal(t, first, got, "rows %d, int8 %v: %d threads differ from one", rows, i8, threads)
 			}
 		}
 	}

@@ -49,24 +49,30 @@ func BenchmarkLinearImage(b *testing.B) {
 	}
 }
 
-// BenchmarkLinearDecode streams int8 decoding products (one row) over 240 MiB of
-// OPT-2.7b-sized weights, far past the caches, and reports their read rate beside a
-// plain streaming read on the same threads: how close decoding gets to the memory.
+// BenchmarkLinearDecode streams int8 decoding products (one row) through the linear
+// layers of four OPT-2.7b decoder layers (q, k, v, out: 2560², fc1 and fc2: 10240 ×
+// 2560; 315 MB, far past the caches), and reports their read rate beside a plain
+// streaming read on the same threads: how close decoding gets to the memory.
 func BenchmarkLinearDecode(b *testing.B) {
-	const n, k, mats = 10240, 2560, 10 // fc1-sized: 25 MiB each
-	ws := make([]*runtime.Weight, mats)
-	for i := range ws {
-		q := make([]int8, n*k)
-		for j := range q {
-			q[j] = int8(j*7 + i)
+	const d, f, layers = 2560, 10240, 4
+	var ws []*runtime.Weight
+	bytes := 0
+	for l := range layers {
+		for _, s := range [][2]int{{d, d}, {d, d}, {d, d}, {d, d}, {f, d}, {d, f}} {
+			n, k := s[0], s[1]
+			q := make([]int8, n*k)
+			for j := range q {
+				q[j] = int8(j*7 + l)
+			}
+			sc := make([]float32, n)
+			for j := range sc {
+				sc[j] = 0.01
+			}
+			ws = append(ws, &runtime.Weight{Out: n, In: k, I8: q, Scales: sc})
+			bytes += n * k
 		}
-		sc := make([]float32, n)
-		for j := range sc {
-			sc[j] = 0.01
-		}
-		ws[i] = &runtime.Weight{Out: n, In: k, I8: q, Scales: sc}
 	}
-	x := make([]float32, k)
+	x := make([]float32, f)
 	for i := range x {
 		x[i] = float32(i%7-3) / 3
 	}
@@ -78,13 +84,13 @@ func BenchmarkLinearDecode(b *testing.B) {
 		b.Run(fmt.Sprintf("t%d", threads), func(b *testing.B) {
 			be := New(threads)
 			defer be.Close()
-			xt := be.FromHost(x, 1, k)
-			out := make([]float32, n)
-			b.SetBytes(int64(n * k))
-			i := 0
+			out := make([]float32, f)
+			b.SetBytes(int64(bytes))
 			for b.Loop() {
-				be.linear(xt, runtime.Linear{W: ws[i%mats]}, out, false, runtime.ActIdentity)
-				i++
+				for _, w := range ws {
+					xt := be.FromHost(x[:w.In], 1, w.In)
+					be.linear(xt, runtime.Linear{W: w}, out[:w.Out], false, runtime.ActIdentity)
+				}
 			}
 			b.StopTimer()
 			gbs, err := ReadGBs(b.Context(), read, threads)
