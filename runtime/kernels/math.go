@@ -20,8 +20,7 @@ import (
 // at least −1: a rational fit with P of degree 6 and Q of degree 5 in z²
 // (scripts/erf-fit.py; 1.8e-9 from erf in exact arithmetic, a few float32 ulps as
 // evaluated). Eleven FMAs and a division, no exp: a third of the time of the erfc
-// form (t·exp(−z² + P(t)), Numerical Recipes' fit) that the NEON kernel still
-// uses. Near erf = −1 (x below about −3) the sum 1 + erf cancels, as it does in
+// form (t·exp(−z² + P(t)), Numerical Recipes' fit) used before. Near erf = −1 (x below about −3) the sum 1 + erf cancels, as it does in
 // PyTorch: the result is then within 2.5e-7·|x| of the exact one, not relative.
 //
 // The tanh GELU uses 0.5·x·(1+tanh(u)) = x/(1+exp(−2u)).

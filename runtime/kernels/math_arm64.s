@@ -112,61 +112,64 @@ exp_loop:
 	RET
 
 // func geluNEON(n int, x *float32)
-// As geluAVX512, with t = 1/(1 + z/2) from FRECPE (8 bits) and two Newton steps
-// (FRECPS; it gives 2 for 0·Inf, so z = Inf needs no clamp).
+// As geluAVX512: GELU = x·(1 + erf(z))/2, z = x/√2 clamped to [−4, 4], erf =
+// z·P(z²)/Q(z²) at least −1 (math.go's rational fit).
 TEXT ·geluNEON(SB), NOSPLIT, $0-16
 	MOVD n+0(FP), R0
 	MOVD x+8(FP), R1
-	EXPCONST
 	DUPC(0x3f3504f3, V29.S4) // 1/√2
-	DUPC(0xbfa1fc4e, V30.S4) // erfc fit: c0 in V30, c1 in V31, c2..c9 in V8..V15
-	DUPC(0x3f8000c7, V31.S4)
-	DUPC(0x3ebf88fb, V8.S4)
-	DUPC(0x3dc636c9, V9.S4)
-	DUPC(0xbe3ec24c, V10.S4)
-	DUPC(0x3e8ec7cc, V11.S4)
-	DUPC(0xbf914e5d, V12.S4)
-	DUPC(0x3fbe87b0, V13.S4)
-	DUPC(0xbf527892, V14.S4)
-	DUPC(0x3e2ef945, V15.S4)
+	DUPC(0x40800000, V30.S4) // 4
+	DUPC(0xc0800000, V31.S4) // −4
+	DUPC(0xbf800000, V27.S4) // −1
+	DUPC(0x3f000000, V28.S4) // 0.5
+	DUPC(0x3f800000, V26.S4) // 1 (q0)
+	DUPC(0x3f906ebb, V8.S4)  // P: p0..p6 in V8..V14
+	DUPC(0x3e3d2716, V9.S4)
+	DUPC(0x3d5eafa5, V10.S4)
+	DUPC(0x3b7bf24b, V11.S4)
+	DUPC(0x39c96868, V12.S4)
+	DUPC(0x36a1ac26, V13.S4)
+	DUPC(0xb26e14b1, V14.S4)
+	DUPC(0x3efe7b9d, V15.S4) // Q: q1..q5 in V15..V19
+	DUPC(0x3de92f0b, V16.S4)
+	DUPC(0x3c7d6d81, V17.S4)
+	DUPC(0x3aac0ace, V18.S4)
+	DUPC(0x3886ff04, V19.S4)
 
 gelu_loop:
 	VLD1 (R1), [V0.S4]
-	FABS4S(1, 0)
-	FMUL4S(1, 1, 29)   // z = |x|/√2
-	MOV16B(2, 28)
-	FMLA4S(2, 1, 27)   // d = 1 + z/2
-	FRECPE4S(3, 2)
-	FRECPS4S(4, 2, 3)
-	FMUL4S(3, 3, 4)
-	FRECPS4S(4, 2, 3)
-	FMUL4S(3, 3, 4)    // t = 1/d
-	MOV16B(4, 14)
-	FMLA4S(4, 3, 15)
-	MOV16B(5, 13)
-	FMLA4S(5, 3, 4)
+	FMUL4S(1, 0, 29)
+	FMIN4S(1, 1, 30)
+	FMAX4S(1, 1, 31) // z
+	FMUL4S(2, 1, 1)  // z²
+	MOV16B(3, 13)
+	FMLA4S(3, 2, 14)
 	MOV16B(4, 12)
-	FMLA4S(4, 3, 5)
-	MOV16B(5, 11)
-	FMLA4S(5, 3, 4)
+	FMLA4S(4, 2, 3)
+	MOV16B(3, 11)
+	FMLA4S(3, 2, 4)
 	MOV16B(4, 10)
-	FMLA4S(4, 3, 5)
-	MOV16B(5, 9)
-	FMLA4S(5, 3, 4)
+	FMLA4S(4, 2, 3)
+	MOV16B(3, 9)
+	FMLA4S(3, 2, 4)
 	MOV16B(4, 8)
-	FMLA4S(4, 3, 5)
-	MOV16B(5, 31)
-	FMLA4S(5, 3, 4)
-	MOV16B(4, 30)
-	FMLA4S(4, 3, 5)    // P(t)
-	FMLS4S(4, 1, 1)    // P(t) − z²
-	EXP4(4, 5, 6, 7, 2)
-	FMUL4S(6, 6, 3)    // erfc(z)
-	FMUL4S(6, 6, 27)   // h = erfc/2
-	FSUB4S(5, 28, 6)   // 1 − h
-	SSHR4S31(7, 0)
-	BIT16B(5, 6, 7)    // h where x's sign bit is set
-	FMUL4S(0, 0, 5)
+	FMLA4S(4, 2, 3)  // P
+	MOV16B(5, 18)
+	FMLA4S(5, 2, 19)
+	MOV16B(6, 17)
+	FMLA4S(6, 2, 5)
+	MOV16B(5, 16)
+	FMLA4S(5, 2, 6)
+	MOV16B(6, 15)
+	FMLA4S(6, 2, 5)
+	MOV16B(5, 26)
+	FMLA4S(5, 2, 6)  // Q
+	FMUL4S(4, 4, 1)
+	FDIV4S(4, 4, 5)  // erf
+	FMAX4S(4, 4, 27)
+	MOV16B(6, 28)
+	FMLA4S(6, 4, 28) // (1 + erf)/2
+	FMUL4S(0, 0, 6)
 	VST1.P [V0.S4], 16(R1)
 	SUBS   $4, R0, R0
 	BNE    gelu_loop

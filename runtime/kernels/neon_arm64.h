@@ -48,6 +48,8 @@
 // FMLA Vd.4S, Vn.4S, Vm.4S (d += n·m, fused) and FMLS (d −= n·m)
 #define FMLA4S(d, n, m) WORD $(0x4e20cc00 | ((m)<<16) | ((n)<<5) | (d))
 #define FMLS4S(d, n, m) WORD $(0x4ea0cc00 | ((m)<<16) | ((n)<<5) | (d))
+// FMAX Vd.4S, Vn.4S, Vm.4S (NaN if either is NaN)
+#define FMAX4S(d, n, m) WORD $(0x4e20f400 | ((m)<<16) | ((n)<<5) | (d))
 // FMIN Vd.4S, Vn.4S, Vm.4S (NaN if either is NaN)
 #define FMIN4S(d, n, m) WORD $(0x4ea0f400 | ((m)<<16) | ((n)<<5) | (d))
 // FCMGE Vd.4S, Vn.4S, Vm.4S (all ones where n ≥ m; 0 where either is NaN)
