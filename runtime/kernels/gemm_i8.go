@@ -29,6 +29,7 @@ type PackedBI8 struct {
 	nr    int // panel width; 0: plain rows (raw, leading dimension k)
 	data  []uint8
 	raw   []int8
+	wide  []int16 // on AVX2 without VNNI: int16 panels (gemm_i8_madd.go)
 	owner isa
 }
 
@@ -47,7 +48,7 @@ func PackBI8(n, k int, b []int8, ldb int) PackedBI8 {
 
 // GemmI8Packed computes C[m×pb.N()] = A[m×pb.K()]·Bᵀ with B packed by PackBI8.
 func GemmI8Packed(m int, a []int8, lda int, pb PackedBI8, c []int32, ldc int) {
-	if pb.owner != active.isa || (pb.data == nil && pb.raw == nil && pb.n*pb.k != 0) {
+	if pb.owner != active.isa || (pb.data == nil && pb.raw == nil && pb.wide == nil && pb.n*pb.k != 0) {
 		panic(fmt.Sprintf("kernels.GemmI8Packed: B was not packed by PackBI8 (n=%d, k=%d)", pb.n, pb.k))
 	}
 	checkMat("GemmI8Packed", "a", len(a), m, pb.k, lda)
@@ -63,6 +64,10 @@ func (im *impl) gemmI8NT(m, n, k int, a []int8, lda int, b []int8, ldb int, c []
 		clearRows(c, m, n, ldc)
 		return
 	}
+	if im.i8.madd && m >= im.i8.smallM {
+		im.gemmI8Madd(m, n, k, a, lda, nil, b, ldb, c, ldc)
+		return
+	}
 	if !im.i8.micro || m < im.i8.smallM {
 		im.gemmI8Dot(m, n, k, a, lda, b, ldb, c, ldc)
 		return
@@ -72,6 +77,10 @@ func (im *impl) gemmI8NT(m, n, k int, a []int8, lda int, b []int8, ldb int, c []
 
 func (im *impl) packBI8(n, k int, b []int8, ldb int) PackedBI8 {
 	p := PackedBI8{n: n, k: k, owner: im.isa}
+	if im.i8.madd {
+		packBMadd(&p, b, ldb)
+		return p
+	}
 	if !im.i8.micro {
 		p.raw = make([]int8, n*k)
 		for j := 0; j < n && k > 0; j++ {
@@ -97,6 +106,10 @@ func (im *impl) gemmI8Packed(m int, a []int8, lda int, pb *PackedBI8, c []int32,
 	}
 	if k == 0 {
 		clearRows(c, m, n, ldc)
+		return
+	}
+	if pb.wide != nil {
+		im.gemmI8Madd(m, n, k, a, lda, pb, nil, 0, c, ldc)
 		return
 	}
 	if pb.nr == 0 {

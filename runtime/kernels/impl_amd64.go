@@ -16,7 +16,7 @@ var (
 	avx2 = &impl{
 		name: "amd64-avx2", isa: isaAVX2, vecLen: 8,
 		f32:      f32Shape{dotRows: 2, dotLen: 8, mr: 6, nr: 16, kc: 256, smallM: 8, smallMLongK: 20},
-		i8:       i8Shape{dotRows: 2, dotLen: 16},
+		i8:       i8Shape{madd: true, smallM: 4, dotRows: 2, dotLen: 16, nr: maddNR},
 		quantLen: 8,
 	}
 	avx2VNNI = &impl{
@@ -29,7 +29,7 @@ var (
 	avx512 = &impl{
 		name: "amd64-avx512", isa: isaAVX512, vecLen: 16,
 		f32:      f32Shape{dotRows: 4, dotLen: 16, mr: 12, nr: 32, kc: 256, smallM: 12, smallMLongK: 32},
-		i8:       i8Shape{dotRows: 2, dotLen: 16},
+		i8:       i8Shape{madd: true, smallM: 4, dotRows: 2, dotLen: 16, nr: maddNR},
 		quantLen: 16,
 	}
 	avx512VNNI = &impl{
@@ -185,6 +185,9 @@ func i8Micro(s isa, kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias 
 		panic("kernels: int8 micro-kernel needs AVX-512 VNNI or AVX-VNNI")
 	}
 }
+
+//go:noescape
+func i8MaddMicro(kq int, a *int16, lda int, b *int16, c *int32, ldc int)
 
 //go:noescape
 func i8MicroAVXVNNI(kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool)

@@ -67,6 +67,11 @@ func (p PackedBI8) Cols(lo, hi int) PackedBI8 {
 		return q
 	}
 	kp := (p.k + 3) &^ 3
+	if p.wide != nil {
+		end := min((hi+p.nr-1)/p.nr*p.nr, len(p.wide)/max(kp, 1))
+		q.wide = p.wide[lo*kp : end*kp]
+		return q
+	}
 	end := min((hi+p.nr-1)/p.nr*p.nr, len(p.data)/max(kp, 1))
 	q.data = p.data[lo*kp : end*kp]
 	return q
