@@ -64,7 +64,7 @@ func (s *f32Shape) useDot(m, k int) bool {
 type i8Shape struct {
 	micro           bool
 	madd            bool // the VPMADDWD kernel on int16 panels (gemm_i8_madd.go), AVX2 without VNNI
-	smallM          int // with micro: products with m < smallM use the dot tile
+	smallM          int  // with micro: products with m < smallM use the dot tile
 	dotRows, dotLen int
 	mr, nr, kcq     int
 }
