@@ -58,13 +58,14 @@ func (s *f32Shape) useDot(m, k int) bool {
 	return m < s.smallM || (k >= 512 && m < s.smallMLongK)
 }
 
-// i8Shape describes the inner loops of the int8 products: either a dot tile like the
-// fp32 one (dotRows×4, k a multiple of dotLen) or, when micro is set, the VNNI
-// outer-product kernel on packed panels of quads (see gemm_i8.go).
+// i8Shape describes the inner loops of the int8 products: a dot tile like the fp32 one
+// (dotRows×4, k a multiple of dotLen), or, when micro is set, the VNNI outer-product
+// kernel on packed panels of quads (see gemm_i8.go), or, when madd is set, the
+// VPMADDWD kernel on int16 panels (gemm_i8_madd.go); either of those for m ≥ smallM.
 type i8Shape struct {
 	micro           bool
-	madd            bool // the VPMADDWD kernel on int16 panels (gemm_i8_madd.go), AVX2 without VNNI
-	smallM          int  // with micro: products with m < smallM use the dot tile
+	madd            bool
+	smallM          int
 	dotRows, dotLen int
 	mr, nr, kcq     int
 }
