@@ -69,13 +69,11 @@ func (im *impl) gemmI8Madd(m, n, k int, a []int8, lda int, pb *PackedBI8, b []in
 	ap := getWide(rows * kp)
 	defer wideScratch.Put(ap)
 	aw := *ap
-	clear(aw)
 	for r := range m {
-		dst := aw[r*kp : r*kp+k]
-		for t, v := range a[r*lda : r*lda+k] {
-			dst[t] = int16(v)
-		}
+		widenI8(a[r*lda:r*lda+k], aw[r*kp:r*kp+k])
+		clear(aw[r*kp+k : (r+1)*kp])
 	}
+	clear(aw[m*kp:])
 	var pp *[]int16
 	if pb == nil {
 		pp = getWide(maddNR * kp)

@@ -79,3 +79,24 @@ madd_store:
 	VMOVDQU Y10, 32(DX)
 	VZEROUPPER
 	RET
+
+// func widenI8AVX2(n int, src *int8, dst *int16)
+// dst[i] = src[i] for i < n, n a multiple of 16.
+TEXT ·widenI8AVX2(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ dst+16(FP), DI
+	SHRQ $4, CX
+	JZ   widen_done
+
+widen_loop:
+	VPMOVSXBW (SI), Y0
+	VMOVDQU   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       widen_loop
+
+widen_done:
+	VZEROUPPER
+	RET

@@ -190,6 +190,20 @@ func i8Micro(s isa, kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias 
 func i8MaddMicro(kq int, a *int16, lda int, b *int16, c *int32, ldc int)
 
 //go:noescape
+func widenI8AVX2(n int, src *int8, dst *int16)
+
+// widenI8 is dst[i] = int16(src[i]), the multiple of 16 through AVX2.
+func widenI8(src []int8, dst []int16) {
+	n := len(src) &^ 15
+	if n > 0 {
+		widenI8AVX2(n, &src[0], &dst[0])
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = int16(src[i])
+	}
+}
+
+//go:noescape
 func i8MicroAVXVNNI(kq int, a *int8, lda int, b *uint8, c *int32, ldc int, bias *int32, load bool)
 
 func maxAbs(s isa, n int, x *float32) float32 {
