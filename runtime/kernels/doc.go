@@ -6,8 +6,8 @@
 // of nibbles with fp16 scales, the layout in q4.go), symmetric
 // per-row int8 quantization and its inverse (Dequantize, DequantizeI32), the
 // element-wise float32 math of a transformer layer (Softmax, LayerNorm, GELU,
-// GELUTanh, ExpShift, Max: fast exp and erfc approximations with relative errors
-// near 1e-7, see math.go), and peak-throughput loops (PeakF32, PeakI8) that state
+// GELUTanh, ExpShift, Max: a fast exp with relative errors near 1e-7 and a rational
+// erf, see math.go), and peak-throughput loops (PeakF32, PeakI8) that state
 // what the cores can do at most.
 //
 // Every kernel has a portable Go version and, on amd64 (AVX2+FMA, AVX-512, AVX-512
@@ -18,6 +18,9 @@
 // Go versions (DequantizeQ4 excepted on arm64: Go there for now); the int4 kernels
 // need F16C beside AVX2 (else they run portable); the int8 row sums exist for
 // AVX-512 VNNI only, the one set that needs them, and the peak loops for amd64 only.
+// The int8 products run an outer-product kernel on packed panels with VNNI (VPDPBUSD)
+// and, without it on amd64, with VPMADDWD on int16 panels (gemm_i8_madd.go); arm64
+// and the portable set use dot tiles.
 //
 // The kernels never start goroutines and share no mutable state: the caller splits
 // work across cores and calls them on disjoint parts of the output. Split the
@@ -30,8 +33,10 @@
 // short for the shapes it is given panics with a message naming the shapes, like an
 // out-of-range index would: shapes are checked by the tensor layer above, and a
 // kernel must never read or write outside its slices. No kernel allocates, except
-// PackB and PackBI8, which return new memory, and PackBT and PackBInto when the
-// buffer they are given is too small. PackedB.Cols and PackedBI8.Cols cut a packed
+// PackB and PackBI8, which return new memory, PackBT and PackBInto when the
+// buffer they are given is too small, and the int8 products on amd64 without VNNI,
+// which widen A into a pooled buffer (allocated once, again after a collection
+// empties the pool). PackedB.Cols and PackedBI8.Cols cut a packed
 // matrix by columns without copying, for callers that split a product across cores
 // by output columns.
 //
