@@ -320,8 +320,6 @@ func gemvH16Row(t *task, r, lo, hi int, y []float32) {
 func (b *Backend) linearW8A8(x []float32, rows int, w *runtime.Weight, bias, out []float32, acc bool, act runtime.Activation) {
 	n, k := w.Out, w.In
 	t := task{b: b, x: x, rows: rows, w: w, bias: bias, out: out, acc: acc, act: act, n: n, k: k}
-	// Small activations are quantized by every chunk for itself (cheaper than a
-	// second synchronisation); large ones once, in parallel.
 	if rows >= splitRows*b.threads {
 		if p := b.prepared(w); p != nil && p.i8 != nil {
 			t.pq = p.i8
@@ -329,6 +327,8 @@ func (b *Backend) linearW8A8(x []float32, rows int, w *runtime.Weight, bias, out
 			return
 		}
 	}
+	// Split by columns: small activations are quantized by every chunk for itself
+	// (cheaper than a second synchronisation); large ones once, in parallel.
 	t.shared = rows*k > 1<<16
 	if t.shared {
 		qp, sp := b.int8s(rows*k), b.floats(rows)

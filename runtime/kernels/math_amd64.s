@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rowsum_amd64.h" // HSUM512
 
 // Element-wise math (AVX-512F/DQ) and the peak-throughput loops. The formulas are
 // those of math.go; lengths are multiples of 16.
@@ -48,16 +49,6 @@
 	VPADDD       n, p, p; \
 	VMOVAPS.Z    p, K2, p
 
-// HSUM512 reduces the 16 lanes of Z0 into X0 (lane 0).
-#define HSUM512 \
-	VEXTRACTF64X4 $1, Z0, Y1; \
-	VADDPS        Y1, Y0, Y0; \
-	VEXTRACTF128  $1, Y0, X1; \
-	VADDPS        X1, X0, X0; \
-	VMOVHLPS      X0, X0, X1; \
-	VADDPS        X1, X0, X0; \
-	VPSHUFD       $1, X0, X1; \
-	VADDSS        X1, X0, X0
 
 // func maxAVX512(n int, x *float32) float32
 TEXT ·maxAVX512(SB), NOSPLIT, $0-20

@@ -26,7 +26,7 @@ VEC8(288, 0x3d2aaaab3d2aaaab) // 1/4!
 VEC8(320, 0x3e2aaaab3e2aaaab) // 1/3!
 VEC8(352, 0x3f0000003f000000) // 0.5
 VEC8(384, 0x3f8000003f800000) // 1
-VEC8(416, 0x7fffffff7fffffff) // |x| mask
+VEC8(416, 0xc0800000c0800000) // −4: erf's argument clamp below
 VEC8(448, 0x3f3504f33f3504f3) // 1/√2
 VEC8(480, 0x3f906ebb3f906ebb) // erf fit P: p0..p6
 VEC8(512, 0x3e3d27163e3d2716)
@@ -45,8 +45,7 @@ VEC8(896, 0x4080000040800000) // 4: erf's argument clamp
 VEC8(928, 0x3aac0ace3aac0ace) // erf fit Q: q4
 VEC8(960, 0x3886ff043886ff04) // q5
 VEC8(992, 0xbf800000bf800000) // −1
-VEC8(1024, 0xc0800000c0800000) // −4
-GLOBL mathc8<>(SB), RODATA|NOPTR, $1056
+GLOBL mathc8<>(SB), RODATA|NOPTR, $1024
 
 #define C_LOG2E mathc8<>+0(SB)
 #define C_ROUND mathc8<>+32(SB)
@@ -61,7 +60,6 @@ GLOBL mathc8<>(SB), RODATA|NOPTR, $1056
 #define C_P3 mathc8<>+320(SB)
 #define C_HALF mathc8<>+352(SB)
 #define C_ONE mathc8<>+384(SB)
-#define C_ABS mathc8<>+416(SB)
 #define C_RSQRT2 mathc8<>+448(SB)
 #define C_ERFP0 mathc8<>+480(SB)
 #define C_ERFP1 mathc8<>+512(SB)
@@ -76,7 +74,7 @@ GLOBL mathc8<>(SB), RODATA|NOPTR, $1056
 #define C_ERFQ4 mathc8<>+928(SB)
 #define C_ERFQ5 mathc8<>+960(SB)
 #define C_MONE mathc8<>+992(SB)
-#define C_ZMIN mathc8<>+1024(SB)
+#define C_ZMIN mathc8<>+416(SB)
 #define C_GELUK mathc8<>+800(SB)
 #define C_M2S mathc8<>+832(SB)
 #define C_NINF mathc8<>+864(SB)
