@@ -20,8 +20,9 @@ import (
 // at least −1: a rational fit with P of degree 6 and Q of degree 5 in z²
 // (scripts/erf-fit.py; 1.8e-9 from erf in exact arithmetic, a few float32 ulps as
 // evaluated). Eleven FMAs and a division, no exp: a third of the time of the erfc
-// form (t·exp(−z² + P(t)), Numerical Recipes' fit) used before. Near erf = −1 (x below about −3) the sum 1 + erf cancels, as it does in
-// PyTorch: the result is then within 2.5e-7·|x| of the exact one, not relative.
+// form (t·exp(−z² + P(t)), Numerical Recipes' fit) used before. Near erf = −1 (x
+// below about −3) the sum 1 + erf cancels, as it does in PyTorch: the result is then
+// within 2.5e-7·|x| of the exact one, not relative.
 //
 // The tanh GELU uses 0.5·x·(1+tanh(u)) = x/(1+exp(−2u)).
 
@@ -34,8 +35,8 @@ const (
 	roundMag = 12582912 // 1.5·2²³: adding and subtracting it rounds to an integer
 )
 
-// Coefficients of erf's rational fit, lowest degree first (the amd64 kernels hold
-// the same float32 bits).
+// Coefficients of erf's rational fit, lowest degree first (the amd64 and NEON kernels
+// hold the same float32 bits).
 var (
 	erfP = [7]float32{1.1283792, 0.18471941, 0.054366726, 0.0038443978, 0.00038415496, 4.8182146e-06, -1.3858128e-08}
 	erfQ = [6]float32{1, 0.49703684, 0.11385926, 0.015468002, 0.0013125779, 6.437118e-05}
