@@ -67,54 +67,51 @@ func GemvI8Q8(n, k int, w []int8, ldw int, scales []float32, v *Q8, y []float32)
 }
 
 func (im *impl) gemvI8Q8(n, k int, w []int8, ldw int, scales []float32, v *Q8, y []float32) {
-	if k == 0 {
-		clear(y[:n])
+	if n == 0 {
 		return
 	}
 	nb := k / Q8Block
 	k0 := nb * Q8Block
-	var off float32
-	if im.isa == isaAVX512VNNI || im.isa == isaAVX2VNNI {
-		off = v.offset
+	if nb == 0 {
+		clear(y[:n])
+	} else {
+		var off float32
+		if im.isa == isaAVX512VNNI || im.isa == isaAVX2VNNI {
+			off = v.offset
+		}
+		gemvQ8Rows(im.isa, n, nb, &w[0], ldw, &v.Q[0], &v.S[0], &scales[0], off, &y[0])
 	}
-	var wp [4]*int8
-	for i := 0; i < n; i += 4 {
-		for r := range 4 {
-			wp[r] = &w[min(i+r, n-1)*ldw] // rows past n repeat the last; dropped
+	if k0 == k {
+		return
+	}
+	for i := range n { // the values past the last whole block, in float
+		var s float32
+		for j, e := range w[i*ldw+k0 : i*ldw+k] {
+			s += float32(e) * v.X[k0+j]
 		}
-		var out [4]float32
-		if nb > 0 {
-			gemvQ8Tile(im.isa, nb, &wp, &v.Q[0], &v.S[0], &out)
-		}
-		for r := 0; r < 4 && i+r < n; r++ {
-			s := out[r] - off
-			row := w[(i+r)*ldw : (i+r)*ldw+k]
-			for j := k0; j < k; j++ {
-				s += float32(row[j]) * v.X[j]
-			}
-			y[i+r] = scales[i+r] * s
-		}
+		y[i] += scales[i] * s
 	}
 }
 
-// gemvQ8TileGo computes out[r] = Σ_b s[b]·Σ_{j∈b} w[r][j]·q[j] over nb blocks of four
-// weight rows: the definition every gemvQ8 primitive matches (the int32 block sums
-// exactly; the float sum over blocks up to rounding). The VNNI primitive adds the
-// offset of Q8 on top.
-func gemvQ8TileGo(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32) {
+// gemvQ8RowsGo computes y[i] = scales[i]·(Σ_b s[b]·Σ_{j∈b} w[i,j]·q[j] − off) over nb
+// blocks of n rows ldw apart: the definition every gemvQ8Rows primitive matches (the
+// int32 block sums exactly; the float sum over blocks up to rounding). The VNNI
+// primitives, which take the weights as w+128, get the offset of Q8 as off.
+func gemvQ8RowsGo(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32) {
 	k := nb * Q8Block
-	qs := unsafe.Slice(q, k)
-	ss := unsafe.Slice(s, nb)
-	for r := range 4 {
-		ws := unsafe.Slice(w[r], k)
+	ws := unsafe.Slice(w, (n-1)*ldw+k)
+	qs, ss := unsafe.Slice(q, k), unsafe.Slice(s, nb)
+	sc, ys := unsafe.Slice(scales, n), unsafe.Slice(y, n)
+	for i := range n {
+		row := ws[i*ldw : i*ldw+k]
 		var acc float32
 		for b := range nb {
 			var d int32
 			for j := b * Q8Block; j < (b+1)*Q8Block; j++ {
-				d += int32(ws[j]) * int32(qs[j])
+				d += int32(row[j]) * int32(qs[j])
 			}
 			acc += ss[b] * float32(d)
 		}
-		out[r] = acc
+		ys[i] = sc[i] * (acc - off)
 	}
 }

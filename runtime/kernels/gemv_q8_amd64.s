@@ -4,16 +4,20 @@
 #include "vnni_amd64.h"
 #include "rowsum_amd64.h"
 
-// int8 weights × block-quantized int8 activations (Q8): per block of 64 values, the
-// int32 sum of products of each of four weight rows, converted to float and
-// accumulated with the block's scale. nb whole blocks; the Go driver does the tail.
+// int8 weights × block-quantized int8 activations (Q8), for decoding: n weight rows
+// (ldw bytes apart) one after the other, each row's per-block int32 sums of products
+// converted to float and accumulated with the block's scale, then y[i] = scales[i]·(sum −
+// off). nb whole blocks of 64; the Go driver adds the tail.
+//
+// Every row of a call in one loop, its scale and store included: memory sees one stream
+// with no gaps. Returning to Go every four rows (the tiles these kernels used to be)
+// read the weights 6–7 % slower than a plain streaming read of the same bytes on two
+// threads; this form reads them as fast (runtime/cpu's BenchmarkLinearDecode).
 
+// func gemvQ8RowsVNNI(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
 // VPDPBUSD multiplies unsigned by signed bytes, so the weights go in as w XOR 0x80 =
-// w+128 (unsigned) against the signed activations; the driver subtracts the 128·Σq
-// this adds (the same for every row).
-
-// Q8BLOCK_VNNI adds one block (64 values at DX) of the row at SI, times its scale at
-// R10, into f; acc and t are temporaries.
+// w+128 (unsigned) against the signed activations; off is the 128·Σ s·q this adds (the
+// same for every row). Four blocks per step into four accumulators.
 #define Q8BLOCK_VNNI(off, soff, acc, t, sc, f) \
 	VPXORD       off(SI)(DX*1), Z28, t; \
 	VPXORD       acc, acc, acc; \
@@ -22,50 +26,66 @@
 	VBROADCASTSS soff(R10), sc; \
 	VFMADD231PS  sc, acc, f
 
-// func gemvQ8TileVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
-// The four rows one after the other, each read front to back: memory sees one stream.
-// Reading them side by side (four streams k bytes apart) got 15–20 GB/s from DRAM on
-// one core where this gets 23–27 and a plain read 27–31. Two accumulators per row, so
-// that the FMAs into them do not wait on each other.
-TEXT ·gemvQ8TileVNNI(SB), NOSPLIT, $0-40
-	MOVQ         w+8(FP), R12
-	MOVQ         q+16(FP), BX
-	MOVQ         out+32(FP), R13
+TEXT ·gemvQ8RowsVNNI(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), R11
+	MOVQ         w+16(FP), SI
+	MOVQ         ldw+24(FP), R8
+	MOVQ         q+32(FP), BX
+	MOVQ         scales+48(FP), R9
+	VBROADCASTSS off+56(FP), X27
+	MOVQ         y+64(FP), R13
 	MOVL         $0x80808080, AX
 	VPBROADCASTD AX, Z28
-	XORQ         R11, R11
+	TESTQ        R11, R11
+	JZ           q8vnni_done
 
 q8vnni_row:
-	MOVQ   (R12)(R11*8), SI
-	MOVQ   nb+0(FP), CX
-	MOVQ   s+24(FP), R10
+	MOVQ   nb+8(FP), CX
+	MOVQ   s+40(FP), R10
 	XORQ   DX, DX
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
-	CMPQ   CX, $2
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	CMPQ   CX, $4
 	JLT    q8vnni_one
 
-q8vnni_two:
-	Q8BLOCK_VNNI(0, 0, Z0, Z20, Z18, Z8)
-	Q8BLOCK_VNNI(64, 4, Z1, Z21, Z19, Z9)
-	ADDQ $128, DX
-	ADDQ $8, R10
-	SUBQ $2, CX
-	CMPQ CX, $2
-	JGE  q8vnni_two
+q8vnni_four:
+	Q8BLOCK_VNNI(0, 0, Z0, Z20, Z16, Z8)
+	Q8BLOCK_VNNI(64, 4, Z1, Z21, Z17, Z9)
+	Q8BLOCK_VNNI(128, 8, Z2, Z22, Z18, Z10)
+	Q8BLOCK_VNNI(192, 12, Z3, Z23, Z19, Z11)
+	ADDQ $256, DX
+	ADDQ $16, R10
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  q8vnni_four
 
 q8vnni_one:
 	TESTQ CX, CX
 	JZ    q8vnni_sum
-	Q8BLOCK_VNNI(0, 0, Z0, Z20, Z18, Z8)
+	Q8BLOCK_VNNI(0, 0, Z0, Z20, Z16, Z8)
+	ADDQ  $64, DX
+	ADDQ  $4, R10
+	DECQ  CX
+	JMP   q8vnni_one
 
 q8vnni_sum:
-	VADDPS        Z9, Z8, Z0
+	VADDPS        Z9, Z8, Z8
+	VADDPS        Z11, Z10, Z10
+	VADDPS        Z10, Z8, Z0
 	VEXTRACTF64X4 $1, Z0, Y1
-	STORE_ROW_Y
-	INCQ          R11
-	CMPQ          R11, $4
-	JLT           q8vnni_row
+	HSUM_Y01
+	VSUBSS        X27, X0, X0
+	VMULSS        (R9), X0, X0
+	VMOVSS        X0, (R13)
+	ADDQ          R8, SI
+	ADDQ          $4, R9
+	ADDQ          $4, R13
+	DECQ          R11
+	JNZ           q8vnni_row
+
+q8vnni_done:
 	VZEROUPPER
 	RET
 
@@ -91,21 +111,37 @@ q8vnni_sum:
 	VBROADCASTSS soff(R10), a0; \
 	VFMADD231PS  a0, q0, f
 
-// func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
-// The rows one after the other, as gemvQ8TileVNNI (one stream for memory).
-TEXT ·gemvQ8TileAVX2(SB), NOSPLIT, $0-40
-	MOVQ         w+8(FP), R12
-	MOVQ         q+16(FP), BX
-	MOVQ         out+32(FP), R13
+// The end of a row for the AVX2 kernels: the lanes of Y0 + Y1 summed, off (X15)
+// subtracted, times the row's scale, stored; on to the next row.
+#define Q8ROW_END_Y(next) \
+	HSUM_Y01; \
+	VSUBSS X15, X0, X0; \
+	VMULSS (R9), X0, X0; \
+	VMOVSS X0, (R13); \
+	ADDQ   R8, SI; \
+	ADDQ   $4, R9; \
+	ADDQ   $4, R13; \
+	DECQ   R11; \
+	JNZ    next
+
+// func gemvQ8RowsAVX2(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
+TEXT ·gemvQ8RowsAVX2(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), R11
+	MOVQ         w+16(FP), SI
+	MOVQ         ldw+24(FP), R8
+	MOVQ         q+32(FP), BX
+	MOVQ         scales+48(FP), R9
+	VBROADCASTSS off+56(FP), X15
+	MOVQ         y+64(FP), R13
 	MOVL         $0x00010001, AX
 	MOVD         AX, X11
 	VPBROADCASTD X11, Y11
-	XORQ         R11, R11
+	TESTQ        R11, R11
+	JZ           q8avx2_done
 
 q8avx2_row:
-	MOVQ   (R12)(R11*8), SI
-	MOVQ   nb+0(FP), CX
-	MOVQ   s+24(FP), R10
+	MOVQ   nb+8(FP), CX
+	MOVQ   s+40(FP), R10
 	XORQ   DX, DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -127,17 +163,16 @@ q8avx2_one:
 	Q8BLOCK_AVX2(0, 32, 0, Y2, Y3, Y4, Y5, Y6, Y7, Y0)
 
 q8avx2_sum:
-	STORE_ROW_Y
-	INCQ R11
-	CMPQ R11, $4
-	JLT  q8avx2_row
+	Q8ROW_END_Y(q8avx2_row)
+
+q8avx2_done:
 	VZEROUPPER
 	RET
 
 // One block (64 values at off) of the row at SI with AVX-VNNI, into f with the block's
 // scale at soff(R10): the weights as w XOR 0x80 = w+128 (unsigned, Y9 holds the 0x80s)
-// against the signed activations; the Go driver subtracts the 128·Σq this adds, as for
-// the AVX-512 kernel. Register numbers for the VEX encoding: acc, u0, u1, s0, s1.
+// against the signed activations, off correcting for it as in the AVX-512 kernel.
+// Register numbers for the VEX encoding: acc, u0, u1, s0, s1.
 #define Q8BLOCK_AVXVNNI(off, off2, soff, acc, acc_, u0, u0_, u1, u1_, s0, s0_, s1, s1_, sc, f) \
 	VMOVDQU      off(BX)(DX*1), s0; \
 	VMOVDQU      off2(BX)(DX*1), s1; \
@@ -150,21 +185,24 @@ q8avx2_sum:
 	VBROADCASTSS soff(R10), sc; \
 	VFMADD231PS  sc, acc, f
 
-// func gemvQ8TileAVXVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
-// The rows one after the other, as gemvQ8TileVNNI (one stream for memory).
-TEXT ·gemvQ8TileAVXVNNI(SB), NOSPLIT, $0-40
-	MOVQ         w+8(FP), R12
-	MOVQ         q+16(FP), BX
-	MOVQ         out+32(FP), R13
+// func gemvQ8RowsAVXVNNI(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
+TEXT ·gemvQ8RowsAVXVNNI(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), R11
+	MOVQ         w+16(FP), SI
+	MOVQ         ldw+24(FP), R8
+	MOVQ         q+32(FP), BX
+	MOVQ         scales+48(FP), R9
+	VBROADCASTSS off+56(FP), X15
+	MOVQ         y+64(FP), R13
 	MOVL         $0x80808080, AX
 	MOVD         AX, X9
 	VPBROADCASTD X9, Y9
-	XORQ         R11, R11
+	TESTQ        R11, R11
+	JZ           q8avxvnni_done
 
 q8avxvnni_row:
-	MOVQ   (R12)(R11*8), SI
-	MOVQ   nb+0(FP), CX
-	MOVQ   s+24(FP), R10
+	MOVQ   nb+8(FP), CX
+	MOVQ   s+40(FP), R10
 	XORQ   DX, DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -172,7 +210,7 @@ q8avxvnni_row:
 	JLT    q8avxvnni_one
 
 q8avxvnni_two:
-	Q8BLOCK_AVXVNNI(0, 32, 0, Y2, 2, Y14, 14, Y15, 15, Y12, 12, Y13, 13, Y3, Y0)
+	Q8BLOCK_AVXVNNI(0, 32, 0, Y2, 2, Y14, 14, Y11, 11, Y12, 12, Y13, 13, Y3, Y0)
 	Q8BLOCK_AVXVNNI(64, 96, 4, Y8, 8, Y6, 6, Y7, 7, Y4, 4, Y5, 5, Y10, Y1)
 	ADDQ $128, DX
 	ADDQ $8, R10
@@ -183,12 +221,11 @@ q8avxvnni_two:
 q8avxvnni_one:
 	TESTQ CX, CX
 	JZ    q8avxvnni_sum
-	Q8BLOCK_AVXVNNI(0, 32, 0, Y2, 2, Y14, 14, Y15, 15, Y12, 12, Y13, 13, Y3, Y0)
+	Q8BLOCK_AVXVNNI(0, 32, 0, Y2, 2, Y14, 14, Y11, 11, Y12, 12, Y13, 13, Y3, Y0)
 
 q8avxvnni_sum:
-	STORE_ROW_Y
-	INCQ R11
-	CMPQ R11, $4
-	JLT  q8avxvnni_row
+	Q8ROW_END_Y(q8avxvnni_row)
+
+q8avxvnni_done:
 	VZEROUPPER
 	RET

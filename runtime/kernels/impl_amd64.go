@@ -266,27 +266,27 @@ func packPanelI8ASM(s isa, kb int, b *int8, ldb int, dst *uint8) int {
 	return kb
 }
 
-func gemvQ8Tile(s isa, nb int, w *[4]*int8, q *int8, sc *float32, out *[4]float32) {
+func gemvQ8Rows(s isa, n, nb int, w *int8, ldw int, q *int8, sc *float32, scales *float32, off float32, y *float32) {
 	switch s {
 	case isaAVX2, isaAVX512:
-		gemvQ8TileAVX2(nb, w, q, sc, out)
+		gemvQ8RowsAVX2(n, nb, w, ldw, q, sc, scales, off, y)
 	case isaAVX512VNNI:
-		gemvQ8TileVNNI(nb, w, q, sc, out)
+		gemvQ8RowsVNNI(n, nb, w, ldw, q, sc, scales, off, y)
 	case isaAVX2VNNI:
-		gemvQ8TileAVXVNNI(nb, w, q, sc, out)
+		gemvQ8RowsAVXVNNI(n, nb, w, ldw, q, sc, scales, off, y)
 	default:
-		gemvQ8TileGo(nb, w, q, sc, out)
+		gemvQ8RowsGo(n, nb, w, ldw, q, sc, scales, off, y)
 	}
 }
 
 //go:noescape
-func gemvQ8TileVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+func gemvQ8RowsVNNI(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
 
 //go:noescape
-func gemvQ8TileAVXVNNI(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+func gemvQ8RowsAVXVNNI(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
 
 //go:noescape
-func gemvQ8TileAVX2(nb int, w *[4]*int8, q *int8, s *float32, out *[4]float32)
+func gemvQ8RowsAVX2(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
 
 //go:noescape
 func q4DotAVX512(groups, gsize int, w *uint8, s *uint16, x *float32) float32

@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/cpu"
 )
@@ -153,14 +154,30 @@ func packPanel(s isa, kw int, b *float32, ldb int, dst *float32) int {
 
 func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
 
-func gemvQ8Tile(s isa, nb int, w *[4]*int8, q *int8, sc *float32, out *[4]float32) {
+// gemvQ8Rows runs the NEON kernels on four rows at a time, read side by side (the
+// amd64 kernels take all the rows in one call; no Arm board has timed that form yet).
+func gemvQ8Rows(s isa, n, nb int, w *int8, ldw int, q *int8, sc *float32, scales *float32, off float32, y *float32) {
+	tile := gemvQ8TileNEON
 	switch s {
 	case isaNEON:
-		gemvQ8TileNEON(nb, w, q, sc, out)
 	case isaNEONDot:
-		gemvQ8TileSDOT(nb, w, q, sc, out)
+		tile = gemvQ8TileSDOT
 	default:
-		gemvQ8TileGo(nb, w, q, sc, out)
+		gemvQ8RowsGo(n, nb, w, ldw, q, sc, scales, off, y)
+		return
+	}
+	ws := unsafe.Slice(w, (n-1)*ldw+nb*Q8Block)
+	ss, ys := unsafe.Slice(scales, n), unsafe.Slice(y, n)
+	var wp [4]*int8
+	var out [4]float32
+	for i := 0; i < n; i += 4 {
+		for r := range 4 {
+			wp[r] = &ws[min(i+r, n-1)*ldw] // rows past n repeat the last; dropped
+		}
+		tile(nb, &wp, q, sc, &out)
+		for r := 0; r < 4 && i+r < n; r++ {
+			ys[i+r] = ss[i+r] * (out[r] - off)
+		}
 	}
 }
 

@@ -30,8 +30,8 @@ func packPanel(isa, int, *float32, int, *float32) int { return 0 }
 
 func packPanelI8ASM(isa, int, *int8, int, *uint8) int { return 0 }
 
-func gemvQ8Tile(_ isa, nb int, w *[4]*int8, q *int8, s *float32, o *[4]float32) {
-	gemvQ8TileGo(nb, w, q, s, o)
+func gemvQ8Rows(_ isa, n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32) {
+	gemvQ8RowsGo(n, nb, w, ldw, q, s, scales, off, y)
 }
 
 func q4Dot(_ isa, groups, g int, w *uint8, s *uint16, x *float32) float32 {
