@@ -80,11 +80,13 @@ func attendItems(t *task, lo, hi int) {
 	d, tq, tk := a.d, a.tq, a.tk
 	width := a.heads * d
 	q, k, v := a.q, a.k, a.v
-	ps := kernels.PackedSize(d, tk)
+	// K packs as B [tk×d] of S = Q·Kᵀ, V as B [d×tk] of O = P·V: not the same size
+	// once tk is not a multiple of the panel width.
+	psK, psV := kernels.PackedSize(tk, d), kernels.PackedSize(d, tk)
 	qb := a.qb
 	need := qb * tk
 	if a.packed {
-		need += 2 * ps
+		need += psK + psV
 	}
 	buf := b.floats(need)
 	s := (*buf)[:qb*tk]
@@ -99,8 +101,8 @@ func attendItems(t *task, lo, hi int) {
 		m := min(qb, tq-i0)
 		qh := q[i0*a.ldq+head*d:]
 		if a.packed && seqHead != packedHead {
-			pk = kernels.PackBInto(tk, d, k[head*d:], a.ldk, (*buf)[qb*tk:qb*tk+ps])
-			pv = kernels.PackBT(d, tk, v[head*d:], a.ldv, (*buf)[qb*tk+ps:])
+			pk = kernels.PackBInto(tk, d, k[head*d:], a.ldk, (*buf)[qb*tk:qb*tk+psK])
+			pv = kernels.PackBT(d, tk, v[head*d:], a.ldv, (*buf)[qb*tk+psK:])
 			packedHead = seqHead
 		}
 		if a.packed {
