@@ -20,7 +20,9 @@
 // AVX-512 VNNI only, the one set that needs them, and the peak loops for amd64 only.
 // The int8 products run an outer-product kernel on packed panels with VNNI (VPDPBUSD)
 // and, without it on amd64, with VPMADDWD on int16 panels (gemm_i8_madd.go); arm64
-// and the portable set use dot tiles.
+// and the portable set use dot tiles. Decoding's GemvI8Q8 hands all the rows of a call
+// to one assembly loop on amd64 (one stream for memory, no return to Go between rows);
+// arm64 runs four-row NEON tiles.
 //
 // The kernels never start goroutines and share no mutable state: the caller splits
 // work across cores and calls them on disjoint parts of the output. Split the
