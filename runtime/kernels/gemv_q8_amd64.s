@@ -14,6 +14,18 @@
 // read the weights 6–7 % slower than a plain streaming read of the same bytes on two
 // threads; this form reads them as fast (runtime/cpu's BenchmarkLinearDecode).
 
+// Q8ROWS_ARGS loads the arguments every kernel here takes: rows left in R11, the row at
+// SI (ldw bytes apart, R8), q at BX, the row scales at R9, y at R13, off broadcast into
+// offx.
+#define Q8ROWS_ARGS(offx) \
+	MOVQ         n+0(FP), R11; \
+	MOVQ         w+16(FP), SI; \
+	MOVQ         ldw+24(FP), R8; \
+	MOVQ         q+32(FP), BX; \
+	MOVQ         scales+48(FP), R9; \
+	VBROADCASTSS off+56(FP), offx; \
+	MOVQ         y+64(FP), R13
+
 // func gemvQ8RowsVNNI(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
 // VPDPBUSD multiplies unsigned by signed bytes, so the weights go in as w XOR 0x80 =
 // w+128 (unsigned) against the signed activations; off is the 128·Σ s·q this adds (the
@@ -27,13 +39,7 @@
 	VFMADD231PS  sc, acc, f
 
 TEXT ·gemvQ8RowsVNNI(SB), NOSPLIT, $0-72
-	MOVQ         n+0(FP), R11
-	MOVQ         w+16(FP), SI
-	MOVQ         ldw+24(FP), R8
-	MOVQ         q+32(FP), BX
-	MOVQ         scales+48(FP), R9
-	VBROADCASTSS off+56(FP), X27
-	MOVQ         y+64(FP), R13
+	Q8ROWS_ARGS(X27)
 	MOVL         $0x80808080, AX
 	VPBROADCASTD AX, Z28
 	TESTQ        R11, R11
@@ -126,13 +132,7 @@ q8vnni_done:
 
 // func gemvQ8RowsAVX2(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
 TEXT ·gemvQ8RowsAVX2(SB), NOSPLIT, $0-72
-	MOVQ         n+0(FP), R11
-	MOVQ         w+16(FP), SI
-	MOVQ         ldw+24(FP), R8
-	MOVQ         q+32(FP), BX
-	MOVQ         scales+48(FP), R9
-	VBROADCASTSS off+56(FP), X15
-	MOVQ         y+64(FP), R13
+	Q8ROWS_ARGS(X15)
 	MOVL         $0x00010001, AX
 	MOVD         AX, X11
 	VPBROADCASTD X11, Y11
@@ -187,13 +187,7 @@ q8avx2_done:
 
 // func gemvQ8RowsAVXVNNI(n, nb int, w *int8, ldw int, q *int8, s *float32, scales *float32, off float32, y *float32)
 TEXT ·gemvQ8RowsAVXVNNI(SB), NOSPLIT, $0-72
-	MOVQ         n+0(FP), R11
-	MOVQ         w+16(FP), SI
-	MOVQ         ldw+24(FP), R8
-	MOVQ         q+32(FP), BX
-	MOVQ         scales+48(FP), R9
-	VBROADCASTSS off+56(FP), X15
-	MOVQ         y+64(FP), R13
+	Q8ROWS_ARGS(X15)
 	MOVL         $0x80808080, AX
 	MOVD         AX, X9
 	VPBROADCASTD X9, Y9
