@@ -242,7 +242,7 @@ func FromStore(cfg *hfconfig.Config, store weights.Store, tok *tokenizer.Tokeniz
 	}
 	m.Preprocess = preprocess.DefaultConfig()
 	m.Preprocess.Height, m.Preprocess.Width = cfg.Vision.ImageSize, cfg.Vision.ImageSize
-	m.Tokenizer, m.WeightBytes = tok, b.Bytes()
+	m.Tokenizer, m.WeightBytes = tok, b.Bytes()+m.Vision.patchLikeEncoder()
 	return m, nil
 }
 

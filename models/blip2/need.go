@@ -80,11 +80,24 @@ func half(s weights.Spec, dtype string, d weights.DType) bool {
 	return dtype == "F16" || dtype == "BF16"
 }
 
+// encoderW8A8 reports whether the vision encoder's linear layers will run W8A8: stored
+// in int8 (a quantized folder) or quantized on load, with int8 activations.
+func (c *Checkpoint) encoderW8A8(o NeedOptions) bool {
+	name := firstEncoderWeight()
+	st, ok := c.stored[name]
+	if !ok {
+		return false
+	}
+	q := quantization(c.Config, Options{Int8: o.Int8, Int4: o.Int4 > 0})
+	return (st.dtype == "I8" || q.OnLoad != nil && q.OnLoad(name, []int{1, 1})) && q.W8A8(name)
+}
+
 // Need estimates what loading and running the checkpoint takes. Float16 and bfloat16
 // matrices count 16 bits unless --dtype fp32 widens them (then float32, and the
 // conversion transient), as the CPU backend keeps them.
 func (c *Checkpoint) Need(o NeedOptions) Need {
 	var n Need
+	patch := patchWeight()
 	for _, s := range ExpectedTensors(c.Config) {
 		st, ok := c.stored[s.Name]
 		if !ok {
@@ -99,7 +112,8 @@ func (c *Checkpoint) Need(o NeedOptions) Need {
 			group = c.Config.Quantization.GroupSize // an int4 folder
 		}
 		int4 := group > 0 && isInt4(s.Name, s.Shape) && st.dtype != "I8"
-		quantized := st.dtype == "I8" || (o.Int8 || o.Int4 > 0) && roleOf(s.Name, s.Shape, false) != quant.Keep
+		quantized := st.dtype == "I8" || (o.Int8 || o.Int4 > 0) && roleOf(s.Name, s.Shape, false) != quant.Keep ||
+			s.Name == patch && c.encoderW8A8(o) // VisionModel.patchLikeEncoder
 		switch {
 		case int4:
 			n.Weights += tensorBytes(s, storage{int4: group})

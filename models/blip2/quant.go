@@ -14,7 +14,8 @@ import (
 // kernels.Q8; with lmW8A8 its linear layers take int8 activations per row as well,
 // embeddings and heads staying weight-only). Only 2-D
 // `.weight` matrices are quantized; norms, biases, the patch convolution, positions and
-// T5's relative position biases stay float.
+// T5's relative position biases stay float in a folder (the patch convolution is
+// quantized in memory when loaded beside a W8A8 encoder: VisionModel.patchLikeEncoder).
 var (
 	w8a8Modules       = []string{"vision_model.encoder.", "qformer.encoder."}
 	weightOnlyModules = []string{"language_projection.", "language_model."}
