@@ -66,7 +66,7 @@ func (im *impl) gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, 
 		return
 	}
 	s := &im.f32
-	if s.useDot(m, k) {
+	if m < s.mr || s.useDot(m, k) { // (every set's smallM is at least its mr)
 		im.gemmDotF32(m, n, k, a, lda, b, ldb, c, ldc, acc)
 		return
 	}
@@ -123,7 +123,8 @@ func (im *impl) gemmPacked(m int, a []float32, lda int, pb *PackedB, c []float32
 // gemmPackedFewRows is gemmPacked for fewer than mr rows (the last query block of an
 // attention head, a short prompt): A's block is copied into an mr-row block once per kc
 // columns and every panel runs the micro-kernel on it. Copying it per panel, into a
-// zeroed 12 KB stack block each time, took 1.5 % of the shapes model's image path.
+// zeroed 12 KB stack block each time, took 1.5 % of the shapes
+// model's image path.
 // The rows past m hold whatever the block held; their results are never stored.
 func (im *impl) gemmPackedFewRows(m int, a []float32, lda int, pb *PackedB, c []float32, ldc int, acc bool) {
 	n, k := pb.n, pb.k
@@ -197,14 +198,11 @@ func (im *impl) panelRowsF32(m int, a []float32, lda, pc, kw int, panel, c []flo
 }
 
 // panelTailF32 handles the rows from i0 on through a stack tile: a partial last
-// row block (recomputing the last mr rows and keeping only the new ones), a narrow
-// last panel, or fewer than mr rows in all (A copied into a zero-padded block).
+// row block (recomputing the last mr rows and keeping only the new ones) or a narrow
+// last panel. m is at least mr: fewer rows go through gemmPackedFewRows (gemmNT gives
+// them to the dot tiles).
 func (im *impl) panelTailF32(m, i0 int, a []float32, lda, pc, kw int, panel, c []float32, ldc, jp, nw int, load bool) {
 	mr, nr := im.f32.mr, im.f32.nr
-	if m < mr {
-		im.padRowsF32(m, a, lda, pc, kw, panel, c, ldc, jp, nw, load)
-		return
-	}
 	var tile [maxMR * maxNR]float32
 	for i := i0; i < m; i += mr {
 		base := min(i, m-mr)
@@ -217,22 +215,6 @@ func (im *impl) panelTailF32(m, i0 int, a []float32, lda, pc, kw int, panel, c [
 		for r := i - base; r < mr; r++ {
 			copy(c[(base+r)*ldc+jp:(base+r)*ldc+jp+nw], tile[r*nr:r*nr+nw])
 		}
-	}
-}
-
-func (im *impl) padRowsF32(m int, a []float32, lda, pc, kw int, panel, c []float32, ldc, jp, nw int, load bool) {
-	nr := im.f32.nr
-	var tile [maxMR * maxNR]float32
-	var ap [maxMR * maxKC]float32 // rows m..mr stay zero
-	for r := range m {
-		copy(ap[r*kw:(r+1)*kw], a[r*lda+pc:r*lda+pc+kw])
-		if load {
-			copy(tile[r*nr:r*nr+nw], c[r*ldc+jp:r*ldc+jp+nw])
-		}
-	}
-	f32Micro(im.isa, kw, &ap[0], kw, &panel[0], &tile[0], nr, load)
-	for r := range m {
-		copy(c[r*ldc+jp:r*ldc+jp+nw], tile[r*nr:r*nr+nw])
 	}
 }
 
