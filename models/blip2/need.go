@@ -83,7 +83,7 @@ func half(s weights.Spec, dtype string, d weights.DType) bool {
 // encoderW8A8 reports whether the vision encoder's linear layers will run W8A8: stored
 // in int8 (a quantized folder) or quantized on load, with int8 activations.
 func (c *Checkpoint) encoderW8A8(o NeedOptions) bool {
-	name := firstEncoderWeight()
+	name := firstEncoderWeight
 	st, ok := c.stored[name]
 	if !ok {
 		return false
@@ -97,7 +97,6 @@ func (c *Checkpoint) encoderW8A8(o NeedOptions) bool {
 // conversion transient), as the CPU backend keeps them.
 func (c *Checkpoint) Need(o NeedOptions) Need {
 	var n Need
-	patch := patchWeight()
 	for _, s := range ExpectedTensors(c.Config) {
 		st, ok := c.stored[s.Name]
 		if !ok {
@@ -113,7 +112,7 @@ func (c *Checkpoint) Need(o NeedOptions) Need {
 		}
 		int4 := group > 0 && isInt4(s.Name, s.Shape) && st.dtype != "I8"
 		quantized := st.dtype == "I8" || (o.Int8 || o.Int4 > 0) && roleOf(s.Name, s.Shape, false) != quant.Keep ||
-			s.Name == patch && c.encoderW8A8(o) // VisionModel.patchLikeEncoder
+			s.Name == patchEmbedding+".weight" && c.encoderW8A8(o) // VisionModel.patchLikeEncoder
 		switch {
 		case int4:
 			n.Weights += tensorBytes(s, storage{int4: group})

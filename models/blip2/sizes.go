@@ -25,7 +25,7 @@ func tensorBytes(s weights.Spec, st storage) int64 {
 	if st.int4 > 0 && isInt4(s.Name, s.Shape) {
 		return int64(s.Shape[0]) * int64(quant.Q4RowBytes(s.Shape[1], st.int4)+2*quant.Q4Groups(s.Shape[1], st.int4))
 	}
-	if (st.int8 || st.int4 > 0) && (roleOf(s.Name, s.Shape, st.lmW8A8) != quant.Keep || s.Name == patchWeight()) {
+	if (st.int8 || st.int4 > 0) && (roleOf(s.Name, s.Shape, st.lmW8A8) != quant.Keep || s.Name == patchEmbedding+".weight") {
 		return n + 4*int64(s.Shape[0])
 	}
 	if st.half && s.Matrix {

@@ -36,7 +36,7 @@ func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
 	grid := cfg.ImageSize / p
 	v := &VisionModel{cfg: cfg}
 	const pre = "vision_model."
-	v.patch = b.LinearShaped(pre+"embeddings.patch_embedding", []int{d, cfg.NumChannels, p, p}, true)
+	v.patch = b.LinearShaped(patchEmbedding, []int{d, cfg.NumChannels, p, p}, true)
 	v.class = b.Tensor(pre+"embeddings.class_embedding", 1, 1, d)
 	v.positions = b.Tensor(pre+"embeddings.position_embedding", 1, grid*grid+1, d)
 	norm := func(name string) layerNorm {
@@ -57,10 +57,12 @@ func bindVision(b *weights.Binder, cfg hfconfig.VisionConfig) *VisionModel {
 	return v
 }
 
-// patchWeight and firstEncoderWeight name the patch convolution and the first of the
-// encoder's linear layers, whose form patchLikeEncoder follows.
-func patchWeight() string        { return "vision_model.embeddings.patch_embedding.weight" }
-func firstEncoderWeight() string { return "vision_model.encoder.layers.0.self_attn.qkv.weight" }
+// patchEmbedding and firstEncoderWeight name the patch convolution and the weight of
+// the first of the encoder's linear layers, whose form patchLikeEncoder follows.
+const (
+	patchEmbedding     = "vision_model.embeddings.patch_embedding"
+	firstEncoderWeight = "vision_model.encoder.layers.0.self_attn.qkv.weight"
+)
 
 // patchLikeEncoder gives the patch convolution the int8 form of the encoder's linear
 // layers when they run W8A8: quantized in memory, a scale per output channel, int8
